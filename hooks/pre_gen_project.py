@@ -1,0 +1,113 @@
+"""Reject answers that would produce a broken project, before any file is written.
+
+Cookiecutter renders this file, so every answer sits in a string literal below; the
+checks live in functions that the template tests import and call directly.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+def rendered_answers():
+    """The answers of this bake; JSON in a raw string survives any quote or backslash."""
+    return json.loads(r'''{{ cookiecutter | tojson }}''')
+
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+# The canonical PEP 440 pattern (packaging.version.VERSION_PATTERN); hooks may only use
+# the standard library, so it is spelled out here.
+PEP440_PATTERN = re.compile(
+    r"""^\s*v?(?:(?:(?P<epoch>[0-9]+)!)?(?P<release>[0-9]+(?:\.[0-9]+)*)
+    (?P<pre>[-_\.]?(?P<pre_l>(a|b|c|rc|alpha|beta|pre|preview))[-_\.]?(?P<pre_n>[0-9]+)?)?
+    (?P<post>(?:-(?P<post_n1>[0-9]+))|(?:[-_\.]?(?P<post_l>post|rev|r)[-_\.]?(?P<post_n2>[0-9]+)?))?
+    (?P<dev>[-_\.]?(?P<dev_l>dev)[-_\.]?(?P<dev_n>[0-9]+)?)?)
+    (?:\+(?P<local>[a-z0-9]+(?:[-_\.][a-z0-9]+)*))?\s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+# Import names the generated project depends on (or that its tooling uses): a package
+# with one of these names would shadow the real module.
+RESERVED_PACKAGE_NAMES = frozenset(
+    {
+        "alembic",
+        "app",
+        "bmemcached",
+        "click",
+        "flask",
+        "flask_caching",
+        "flask_migrate",
+        "flask_sqlalchemy",
+        "gunicorn",
+        "itsdangerous",
+        "jinja2",
+        "migrations",
+        "psycopg",
+        "pymysql",
+        "pytest",
+        "redis",
+        "sentry_sdk",
+        "sqlalchemy",
+        "test",
+        "tests",
+        "werkzeug",
+    }
+)
+
+# Option values that cannot work together: (answers that must all match, why).
+# Add a rule here when a new option makes a combination impossible; the template
+# tests bake every rule and expect it to be rejected.
+INVALID_COMBINATIONS: list[tuple[dict[str, str], str]] = []
+
+
+def check_answers(answers):
+    """Return the first problem with the answers as one readable line, or None."""
+    if not answers["project_name"].strip():
+        return "project_name must not be empty."
+    slug = answers["project_slug"]
+    if not SLUG_PATTERN.match(slug):
+        return (
+            f"project_slug {slug!r} must be lowercase letters and digits joined by "
+            "single dashes, starting with a letter (for example 'my-flask-app')."
+        )
+    package = answers["package_name"]
+    if not PACKAGE_PATTERN.match(package) or not package.isidentifier():
+        return (
+            f"package_name {package!r} must be a lowercase Python identifier "
+            "(letters, digits and underscores, not starting with a digit)."
+        )
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return f"package_name {package!r} is a Python keyword; choose another name."
+    if package in RESERVED_PACKAGE_NAMES or package in sys.stdlib_module_names:
+        return (
+            f"package_name {package!r} would shadow the module of the same name "
+            "that the project imports; choose another name."
+        )
+    email = answers["author_email"]
+    if not EMAIL_PATTERN.match(email):
+        return f"author_email {email!r} is not an e-mail address (name@example.com)."
+    version = answers["version"]
+    if not PEP440_PATTERN.match(version) or version != version.strip():
+        return f"version {version!r} is not a PEP 440 version (for example 0.1.0)."
+    return check_combinations(answers, INVALID_COMBINATIONS)
+
+
+def check_combinations(answers, rules):
+    """Return the reason of the first rule whose option values all match the answers."""
+    for conditions, reason in rules:
+        if all(answers.get(key) == value for key, value in conditions.items()):
+            return reason
+    return None
+
+
+def main():
+    problem = check_answers(rendered_answers())
+    if problem:
+        print(f"ERROR: {problem}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

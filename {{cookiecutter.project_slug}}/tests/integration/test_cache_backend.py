@@ -1,0 +1,52 @@
+"""The chosen cache backend, against the real server the environment names."""
+
+import pytest
+
+from {{ cookiecutter.package_name }}.caching import BACKEND_NAME
+from {{ cookiecutter.package_name }}.extensions import cache
+from {{ cookiecutter.package_name }}.main import views
+
+pytestmark = pytest.mark.integration
+CACHING_ENABLED = BACKEND_NAME != "null"
+
+
+@pytest.fixture
+def render_count(monkeypatch):
+    calls = []
+    real_render = views.render_template
+    monkeypatch.setattr(
+        views, "render_template", lambda *a, **k: calls.append(a) or real_render(*a, **k)
+    )
+    return calls
+
+
+def test_status_reports_the_cache_as_ok(cache_app):
+    body = cache_app.test_client().get("/status").get_json()
+    assert body["cache"] == {"ok": True, "backend": BACKEND_NAME} or not CACHING_ENABLED
+    assert body["status"] == "ok"
+
+
+def test_values_round_trip(cache_app):
+    with cache_app.app_context():
+        cache.set("answer", {"value": 42, "text": "café"}, timeout=30)
+        stored = cache.get("answer")
+        cache.delete("answer")
+        deleted = cache.get("answer")
+    assert stored == ({"value": 42, "text": "café"} if CACHING_ENABLED else None)
+    assert deleted is None
+
+
+def test_home_page_is_cached_by_the_backend(cache_app, render_count):
+    client = cache_app.test_client()
+    assert client.get("/").status_code == 200
+    assert client.get("/").status_code == 200
+    assert len(render_count) == (1 if CACHING_ENABLED else 2)
+
+
+def test_cache_clear_command_removes_this_apps_entries(cache_app, render_count):
+    client = cache_app.test_client()
+    client.get("/")
+    result = cache_app.test_cli_runner().invoke(args=["cache", "clear"])
+    assert result.exit_code == 0, result.output
+    client.get("/")
+    assert len(render_count) == 2

@@ -1,0 +1,69 @@
+"""Redis specifics: shared between app instances, clear() spares other apps, timeouts."""
+
+import socket
+import threading
+
+import pytest
+import redis
+
+from {{ cookiecutter.package_name }}.extensions import cache
+from tests.servers import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def raw_client(app):
+    return cache.cache.backend._write_client
+
+
+def test_two_app_instances_share_entries(cache_app, make_app, real_cache_settings):
+    other = make_app(**real_cache_settings)
+    with cache_app.app_context():
+        cache.set("shared", "from the first worker")
+    with other.app_context():
+        assert cache.get("shared") == "from the first worker"
+
+
+def test_keys_carry_the_app_prefix(cache_app, real_cache_settings):
+    with cache_app.app_context():
+        cache.set("visible", 1)
+        keys = raw_client(cache_app).keys(real_cache_settings["CACHE_KEY_PREFIX"] + "*")
+    assert [key.decode() for key in keys] == [real_cache_settings["CACHE_KEY_PREFIX"] + "visible"]
+
+
+def test_clear_leaves_other_apps_keys_alone(cache_app, real_cache_settings):
+    with cache_app.app_context():
+        client = raw_client(cache_app)
+        foreign = "other-app-" + real_cache_settings["CACHE_KEY_PREFIX"]
+        client.set(foreign, b"theirs", ex=60)
+        for number in range(1200):  # more than one SCAN batch
+            cache.set(f"mine-{number}", number)
+        assert cache.cache.backend.clear()
+        assert cache.get("mine-7") is None
+        assert client.get(foreign) == b"theirs"
+        client.delete(foreign)
+
+
+def test_refused_connection_degrades_to_no_cache(make_app):
+    app = make_app(CACHE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    body = client.get("/status").get_json()
+    assert body["status"] == "degraded"
+    assert "ConnectionError" in body["cache"]["error"]
+
+
+def test_silent_server_is_bounded_by_the_read_timeout(make_app):
+    # A socket that accepts connections and never answers.
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    port = listener.getsockname()[1]
+    app = make_app(CACHE_REDIS_URL=f"redis://127.0.0.1:{port}/0", REDIS_READ_TIMEOUT=0.2)
+    try:
+        assert app.test_client().get("/").status_code == 200
+        with app.app_context():
+            with pytest.raises(redis.TimeoutError):
+                cache.cache.backend.get("anything")
+    finally:
+        listener.close()

@@ -1,0 +1,89 @@
+"""The documented ways to run the app, as real processes."""
+
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.servers import free_port, wait_for
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+PACKAGE = "{{ cookiecutter.package_name }}"
+
+
+def process_env(tmp_path, **extra):
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "SECRET_KEY": "a-production-secret-for-this-test",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/served.sqlite",
+        "CACHE_DEFAULT_TIMEOUT": "60",
+    }
+    env.update(extra)
+    return env
+
+
+def flask_command(tmp_path, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", PACKAGE, *args],
+        cwd=PROJECT_DIR,
+        env=process_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_migrations_seed_and_export_from_the_command_line(tmp_path):
+    upgrade = flask_command(tmp_path, "db", "upgrade")
+    assert upgrade.returncode == 0, upgrade.stderr
+    seed = flask_command(tmp_path, "seed", "--count", "4")
+    assert seed.returncode == 0, seed.stderr
+    assert "Added 4 demo tasks" in seed.stdout
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL)
+            return response.status, response.read()
+    except OSError:
+        return None
+
+
+def test_gunicorn_serves_the_app_factory(tmp_path):
+    assert flask_command(tmp_path, "db", "upgrade").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            f"{PACKAGE}:create_app()",
+        ],
+        cwd=PROJECT_DIR,
+        env=process_env(tmp_path),
+    )
+    try:
+        answer = wait_for(lambda: fetch(f"http://127.0.0.1:{port}/status"), timeout=30)
+        assert answer is not None, "gunicorn did not answer"
+        status, body = answer
+        assert status == 200
+        assert b'"database":{"ok":true}' in body.replace(b" ", b"").replace(b"\n", b"")
+        assert fetch(f"http://127.0.0.1:{port}/")[0] == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
+    for name, value in process_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    import wsgi
+
+    assert wsgi.app.name == PACKAGE

@@ -1,0 +1,74 @@
+import pytest
+
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.settings import ConfigError, database_url, load_settings
+
+
+def test_defaults_need_no_environment():
+    settings = load_settings({})
+    assert settings["APP_ENV"] == "development"
+    assert settings["CACHE_KEY_PREFIX"] == "{{ cookiecutter.package_name }}:"
+    assert settings["SQLALCHEMY_DATABASE_URI"] == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("APP_ENV", "staging"),
+        ("CACHE_DEFAULT_TIMEOUT", "five minutes"),
+        ("CACHE_DEFAULT_TIMEOUT", "-1"),
+        ("LOG_LEVEL", "LOUD"),
+        ("FLASK_DEBUG", "maybe"),
+        ("MAIL_PORT", "smtp"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "often"),
+    ],
+)
+def test_bad_values_name_their_variable(name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
+
+
+@pytest.mark.parametrize("secret", [None, "", "change-me"])
+def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
+    monkeypatch.setenv("APP_ENV", "production")
+    if secret is None:
+        monkeypatch.delenv("SECRET_KEY", raising=False)
+    else:
+        monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_sets_secure_cookies(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.debug is False
+
+
+def test_testing_environment_is_hermetic(app):
+    assert app.testing
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
+
+
+def test_default_database_is_sqlite_in_instance_folder(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+    assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db/app", "postgresql+psycopg://u:p@db/app"),
+        ("postgresql://u@db/app", "postgresql+psycopg://u@db/app"),
+        ("mysql://root@db/app", "mysql+pymysql://root@db/app"),
+        ("mariadb://root@db/app", "mysql+pymysql://root@db/app"),
+        ("sqlite:////tmp/app.sqlite", "sqlite:////tmp/app.sqlite"),
+        ("postgresql+psycopg://u@db/app", "postgresql+psycopg://u@db/app"),
+    ],
+)
+def test_database_url_picks_the_shipped_driver(given, expected):
+    assert database_url(given) == expected

@@ -1,0 +1,73 @@
+"""{{ cookiecutter.project_name }}: the application factory."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from dotenv import find_dotenv, load_dotenv
+from flask import Flask
+
+__version__ = "{{ cookiecutter.version }}"
+
+
+def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings, logging, extensions, blueprints, error pages, commands."""
+    from .settings import check_settings, load_settings
+
+    if os.environ.get("APP_ENV", "development") == "development":
+        # Development reads .env; production and tests use the real environment only.
+        load_dotenv(find_dotenv(usecwd=True))
+    settings = load_settings(os.environ)
+    settings.update(config_overrides or {})
+    check_settings(settings)
+
+    from .logging_config import configure_logging
+
+    configure_logging(settings)
+    {%- if cookiecutter.use_sentry %}
+    if settings["SENTRY_DSN"]:
+        from .sentry import init_sentry
+
+        init_sentry(settings)
+    {%- endif %}
+
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(settings)
+    init_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def init_extensions(app: Flask) -> None:
+    from .database import default_database_url, engine_options
+    from .extensions import cache, db, migrate
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS",
+        engine_options(
+            app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_CONNECT_TIMEOUT"]
+        ),
+    )
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
+    cache.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .errors import bp as errors_bp
+    from .main import bp as main_bp
+    from .tasks import bp as tasks_bp
+
+    app.register_blueprint(errors_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(tasks_bp, url_prefix="/tasks")
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import cache_cli, seed_command
+
+    app.cli.add_command(seed_command)
+    app.cli.add_command(cache_cli)

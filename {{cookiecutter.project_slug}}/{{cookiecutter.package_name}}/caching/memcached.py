@@ -1,0 +1,96 @@
+"""Memcached through python-binary-memcached: pure Python, consistent hashing, SASL.
+
+Heroku's Memcachier add-on sets MEMCACHIER_SERVERS/USERNAME/PASSWORD; those are
+used when the MEMCACHED_* variables are not set.
+"""
+
+import threading
+import time
+from typing import Any
+
+from flask import Flask
+from flask_caching.backends.memcache import MemcachedCache
+
+from ..env import EnvReader
+
+BACKEND_NAME = "memcached"
+# How long a process trusts its copy of the namespace generation (see clear()).
+GENERATION_TTL_SECONDS = 5.0
+
+
+def backend_settings(env: EnvReader) -> dict[str, Any]:
+    servers_name = "MEMCACHED_SERVERS" if "MEMCACHED_SERVERS" in env.environ else None
+    if servers_name is None and "MEMCACHIER_SERVERS" in env.environ:
+        servers_name = "MEMCACHIER_SERVERS"
+    servers = env.list(servers_name or "MEMCACHED_SERVERS", ["127.0.0.1:11211"])
+    if not servers:
+        raise env.error(f"{servers_name} must list at least one host:port.")
+    for server in servers:
+        host, _, port = server.rpartition(":")
+        if not host or not port.isdigit():
+            raise env.error(f"{servers_name} entries must be host:port, not {server!r}.")
+    credentials_prefix = "MEMCACHIER" if servers_name == "MEMCACHIER_SERVERS" else "MEMCACHED"
+    return {
+        "CACHE_BACKEND": f"{__name__}.BinaryMemcachedCache",
+        "CACHE_MEMCACHED_SERVERS": servers,
+        "CACHE_MEMCACHED_USERNAME": env.str(f"{credentials_prefix}_USERNAME", "") or None,
+        "CACHE_MEMCACHED_PASSWORD": env.str(f"{credentials_prefix}_PASSWORD", "") or None,
+        "MEMCACHED_TIMEOUT": env.float("MEMCACHED_TIMEOUT", 0.5),
+    }
+
+
+class BinaryMemcachedCache(MemcachedCache):
+    """MemcachedCache over bmemcached, with a clear() that touches only this app.
+
+    Memcached cannot list or delete keys by prefix, so every key carries a namespace
+    generation number; clear() increments it and the old keys simply expire.
+    """
+
+    @classmethod
+    def factory(
+        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> "BinaryMemcachedCache":
+        import bmemcached
+
+        client = bmemcached.DistributedClient(
+            config["CACHE_MEMCACHED_SERVERS"],
+            username=config["CACHE_MEMCACHED_USERNAME"],
+            password=config["CACHE_MEMCACHED_PASSWORD"],
+            socket_timeout=config["MEMCACHED_TIMEOUT"],
+        )
+        kwargs.update(servers=client, key_prefix=config["CACHE_KEY_PREFIX"])
+        return cls(*args, **kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._generation: int | None = None
+        self._generation_read_at = float("-inf")
+        self._generation_lock = threading.Lock()
+
+    @property
+    def _generation_key(self) -> str:
+        return f"{self.key_prefix}generation"
+
+    def _current_generation(self) -> int:
+        now = time.monotonic()
+        with self._generation_lock:
+            if self._generation is None or now - self._generation_read_at > GENERATION_TTL_SECONDS:
+                stored = self._client.get(self._generation_key)
+                if stored is None:
+                    self._client.add(self._generation_key, "0", 0)
+                    stored = self._client.get(self._generation_key)
+                    if stored is None:
+                        raise ConnectionError("memcached did not store the namespace generation")
+                self._generation = int(stored)
+                self._generation_read_at = now
+            return self._generation
+
+    def _normalize_key(self, key: str) -> str:
+        return f"{self.key_prefix}{self._current_generation()}:{key}"
+
+    def clear(self) -> bool:
+        self._current_generation()
+        self._client.incr(self._generation_key, 1)
+        with self._generation_lock:
+            self._generation = None
+        return True

@@ -1,0 +1,14 @@
+"""SimpleCache: a dict in each process. Not shared between gunicorn workers."""
+
+from typing import Any
+
+from ..env import EnvReader
+
+BACKEND_NAME = "simple"
+
+
+def backend_settings(env: EnvReader) -> dict[str, Any]:
+    return {
+        "CACHE_BACKEND": "flask_caching.backends.SimpleCache",
+        "CACHE_THRESHOLD": env.int("CACHE_THRESHOLD", 500, minimum=1),
+    }

@@ -1,0 +1,40 @@
+"""Error responses negotiated between JSON (API clients) and HTML (browsers)."""
+
+from flask import render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..extensions import db
+from . import bp
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    accepted = request.accept_mimetypes
+    return accepted.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def error_response(error: HTTPException):
+    code = error.code or 500
+    if wants_json():
+        response = {"error": {"code": code, "name": error.name, "message": error.description}}
+        return response, code, _allow_header(error)
+    return render_template("errors/error.html", error=error), code, _allow_header(error)
+
+
+def _allow_header(error: HTTPException) -> dict[str, str]:
+    # Keep the Allow header of a 405, which replacing the response would lose.
+    return {k: v for k, v in error.get_headers() if k == "Allow"}
+
+
+@bp.app_errorhandler(HTTPException)
+def handle_http_error(error: HTTPException):
+    return error_response(error)
+
+
+@bp.app_errorhandler(InternalServerError)
+def handle_internal_error(error: InternalServerError):
+    # A half-done transaction must not leak into the next request on this connection.
+    # Flask has already logged the exception with its traceback.
+    db.session.rollback()
+    return error_response(error)

@@ -1,0 +1,28 @@
+from typing import Any
+
+from flask import current_app, jsonify, render_template, request
+
+from ..extensions import cache
+from ..health import collect_status
+from . import bp
+
+
+def has_session() -> bool:
+    """A visitor with a session (logged in, flashed messages) gets a fresh page."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def is_successful(rv: Any) -> bool:
+    return current_app.make_response(rv).status_code == 200
+
+
+@bp.get("/")
+@cache.cached(query_string=True, unless=has_session, response_filter=is_successful)
+def index():
+    return render_template("main/index.html")
+
+
+@bp.get("/status")
+def status():
+    report = collect_status()
+    return jsonify(report), 503 if report["status"] == "down" else 200

@@ -1,0 +1,19 @@
+"""Error reporting to Sentry, started only when SENTRY_DSN is set."""
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def init_sentry(settings: Mapping[str, Any]) -> None:
+    # Imported here: the SDK is only loaded by deployments that report to Sentry.
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
+    sentry_sdk.init(
+        dsn=settings["SENTRY_DSN"],
+        environment=settings["APP_ENV"],
+        release=settings["APP_VERSION"],
+        traces_sample_rate=settings["SENTRY_TRACES_SAMPLE_RATE"],
+        integrations=[FlaskIntegration()],
+        send_default_pii=False,
+    )
