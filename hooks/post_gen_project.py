@@ -36,7 +36,7 @@ GENERATED_SECRETS = {"SECRET_KEY": 48}
 
 def rendered_answers():
     """The answers of this bake; JSON in a raw string survives any quote or backslash."""
-    return json.loads(r'''{{ cookiecutter | tojson }}''')
+    return json.loads(r"""{{ cookiecutter | tojson }}""")
 
 
 def unchosen_paths(answers, table=OPTION_FILES):

@@ -9,11 +9,14 @@ import keyword
 import re
 import sys
 
+
 def rendered_answers():
     """The answers of this bake; JSON in a raw string survives any quote or backslash."""
-    return json.loads(r'''{{ cookiecutter | tojson }}''')
+    return json.loads(r"""{{ cookiecutter | tojson }}""")
 
 
+# Free-text answers are written into Python and TOML strings.
+UNSAFE_TEXT_CHARACTERS = ('"', "\\")
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -66,6 +69,9 @@ def check_answers(answers):
     """Return the first problem with the answers as one readable line, or None."""
     if not answers["project_name"].strip():
         return "project_name must not be empty."
+    for key in ("project_name", "description", "author_name"):
+        if any(char in answers[key] for char in UNSAFE_TEXT_CHARACTERS):
+            return f"{key} must not contain double quotes or backslashes: {answers[key]!r}."
     slug = answers["project_slug"]
     if not SLUG_PATTERN.match(slug):
         return (

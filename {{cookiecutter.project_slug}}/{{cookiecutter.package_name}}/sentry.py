@@ -15,5 +15,4 @@ def init_sentry(settings: Mapping[str, Any]) -> None:
         release=settings["APP_VERSION"],
         traces_sample_rate=settings["SENTRY_TRACES_SAMPLE_RATE"],
         integrations=[FlaskIntegration()],
-        send_default_pii=False,
     )

@@ -19,7 +19,8 @@ def test_two_app_instances_share_entries(cache_app, make_app, real_cache_setting
 
 
 def test_clear_leaves_other_apps_entries_alone(cache_app, make_app, real_cache_settings):
-    neighbour = make_app(**{**real_cache_settings, "CACHE_KEY_PREFIX": "neighbour-" + os.urandom(4).hex()})
+    neighbour_prefix = f"neighbour-{os.urandom(4).hex()}:"
+    neighbour = make_app(**{**real_cache_settings, "CACHE_KEY_PREFIX": neighbour_prefix})
     with neighbour.app_context():
         cache.set("theirs", "kept")
     with cache_app.app_context():
@@ -51,8 +52,8 @@ def test_wrong_password_is_reported_by_status(cache_app, make_app, real_cache_se
     assert body["cache"]["ok"] is False
 
 
-def test_refused_connection_degrades_to_no_cache(make_app):
-    app = make_app(CACHE_MEMCACHED_SERVERS=[f"127.0.0.1:{free_port()}"])
+def test_refused_connection_degrades_to_no_cache(make_app, real_cache_settings):
+    app = make_app(**{**real_cache_settings, "CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{free_port()}"]})
     client = app.test_client()
     assert client.get("/").status_code == 200
     assert client.get("/status").get_json()["status"] == "degraded"

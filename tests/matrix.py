@@ -1,0 +1,83 @@
+"""Bake combinations derived from cookiecutter.json.
+
+Every value of the FULL_PRODUCT options is combined with every other; the remaining
+choice and yes/no options get pairwise coverage. A new option in cookiecutter.json
+joins the matrix without any edit here.
+"""
+
+from itertools import combinations, product
+
+from template import cookiecutter_config
+
+FULL_PRODUCT = ("cache_backend", "database")
+
+
+def option_values(config):
+    """Choice lists and booleans of cookiecutter.json, default first."""
+    values = {}
+    for key, value in config.items():
+        if key.startswith("_"):
+            continue
+        if isinstance(value, list):
+            values[key] = list(value)
+        elif isinstance(value, bool):
+            values[key] = [value, not value]
+    return values
+
+
+def all_pairs(values):
+    """Every pair of (option, value) from two different options, order-free."""
+    return {
+        frozenset({(a, va), (b, vb)})
+        for a, b in combinations(values, 2)
+        for va in values[a]
+        for vb in values[b]
+    }
+
+
+def pairs_of(row):
+    return {frozenset(pair) for pair in combinations(row.items(), 2)}
+
+
+def build_matrix(values, full_product=FULL_PRODUCT):
+    """Rows covering every full-product combination and every pair of values."""
+    others = [key for key in values if key not in full_product]
+    ordered = {key: values[key] for key in (*full_product, *others)}
+    uncovered = all_pairs(ordered)
+    rows = []
+
+    def complete(row):
+        for key in others:
+            if key in row:
+                continue
+            row[key] = max(
+                ordered[key],
+                key=lambda value: len(pairs_of({**row, key: value}) & uncovered),
+            )
+        row = {key: row[key] for key in ordered}
+        uncovered.difference_update(pairs_of(row))
+        rows.append(row)
+
+    for fixed in product(*(ordered[key] for key in full_product)):
+        complete(dict(zip(full_product, fixed, strict=True)))
+    while uncovered:
+        seed = dict(min(uncovered, key=lambda pair: sorted(map(repr, pair))))
+        for key in full_product:
+            seed.setdefault(key, ordered[key][0])
+        complete(seed)
+    return rows
+
+
+def combination_id(row):
+    parts = []
+    for key, value in row.items():
+        if isinstance(value, bool):
+            if value:
+                parts.append(key.removeprefix("use_"))
+        else:
+            parts.append(str(value))
+    return "-".join(parts)
+
+
+def bake_matrix():
+    return build_matrix(option_values(cookiecutter_config()))

@@ -1,0 +1,116 @@
+"""The real servers the baked projects are tested against.
+
+Each is found through an environment variable with a loopback default. When one is
+unreachable its tests are skipped with a reason naming it, unless REQUIRE_SERVICES
+(or CI) is set: then they fail, so CI never passes with a server missing.
+"""
+
+import os
+import socket
+import uuid
+from contextlib import contextmanager
+from urllib.parse import urlsplit
+
+import pytest
+
+REQUIRE_SERVICES = any(
+    os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("REQUIRE_SERVICES", "CI")
+)
+
+REDIS_URL = os.environ.get("FORGE_REDIS_URL", "redis://127.0.0.1:6379/0")
+MEMCACHED_SERVERS = os.environ.get("FORGE_MEMCACHED_SERVERS", "127.0.0.1:11211")
+MEMCACHED_SASL_SERVERS = os.environ.get("FORGE_MEMCACHED_SASL_SERVERS", "127.0.0.1:11212")
+MEMCACHED_SASL_USERNAME = os.environ.get("FORGE_MEMCACHED_SASL_USERNAME", "forge")
+MEMCACHED_SASL_PASSWORD = os.environ.get("FORGE_MEMCACHED_SASL_PASSWORD", "forge-secret")
+POSTGRES_URL = os.environ.get("FORGE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+MYSQL_URL = os.environ.get("FORGE_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+
+
+def require(service, reachable, where):
+    if reachable:
+        return
+    message = f"{service} is not reachable at {where}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (services are required: REQUIRE_SERVICES/CI is set)", pytrace=False)
+    pytest.skip(message)
+
+
+def port_open(host, port, timeout=1.0):
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def host_port(url, default_port):
+    parts = urlsplit(url)
+    return parts.hostname or "127.0.0.1", parts.port or default_port
+
+
+def require_redis():
+    require("Redis", port_open(*host_port(REDIS_URL, 6379)), REDIS_URL)
+
+
+def require_memcached(servers):
+    host, _, port = servers.split(",")[0].rpartition(":")
+    require("Memcached", port_open(host, int(port)), servers)
+
+
+@contextmanager
+def fresh_database(kind):
+    """Create an empty database on the PostgreSQL or MariaDB server; drop it afterwards."""
+    name = f"test_forge_{uuid.uuid4().hex[:12]}"
+    if kind == "postgresql":
+        require("PostgreSQL", port_open(*host_port(POSTGRES_URL, 5432)), POSTGRES_URL)
+        with _postgres_admin() as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield _with_database(POSTGRES_URL, name)
+        finally:
+            with _postgres_admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    elif kind == "mysql":
+        require("MariaDB/MySQL", port_open(*host_port(MYSQL_URL, 3306)), MYSQL_URL)
+        with _mysql_admin() as admin:
+            admin.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        try:
+            yield _with_database(MYSQL_URL, name)
+        finally:
+            with _mysql_admin() as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    else:
+        raise ValueError(f"no server database for {kind!r}")
+
+
+def _with_database(url, name):
+    parts = urlsplit(url)
+    return parts._replace(path="/" + name).geturl()
+
+
+@contextmanager
+def _postgres_admin():
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5) as connection:
+        yield connection
+
+
+@contextmanager
+def _mysql_admin():
+    import pymysql
+
+    parts = urlsplit(MYSQL_URL)
+    connection = pymysql.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        connect_timeout=5,
+        autocommit=True,
+    )
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()

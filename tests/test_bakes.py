@@ -1,0 +1,207 @@
+"""Bake every combination, check what it contains, lint it and run its own tests."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+import services
+from matrix import bake_matrix, combination_id
+from template import load_hook, template_files
+
+MATRIX = bake_matrix()
+post_gen = load_hook("post_gen_project")
+
+# What only a chosen option may bring in: modules it imports, distributions it needs.
+# (Database drivers are loaded by SQLAlchemy from DATABASE_URL, never imported.)
+OPTION_FOOTPRINT = {
+    ("cache_backend", "redis"): (("redis",), ("redis",)),
+    ("cache_backend", "memcached"): (("bmemcached",), ("python-binary-memcached",)),
+    ("database", "postgresql"): ((), ("psycopg",)),
+    ("database", "mysql"): ((), ("PyMySQL",)),
+    ("use_sentry", True): (("sentry_sdk",), ("sentry-sdk",)),
+}
+# Skips that a generated suite may report even where services are required.
+ALLOWED_SKIP = "does not use SASL"
+# Variables of the app itself: the baked suites get them from the test, not from here.
+APP_VARIABLES = re.compile(
+    r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*"
+    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*)$"
+)
+UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
+
+
+def matrix_params(rows=MATRIX):
+    return [
+        pytest.param(row, id=combination_id(row), marks=pytest.mark.xdist_group(combination_id(row)))
+        for row in rows
+    ]
+
+
+@pytest.fixture(scope="session")
+def bakes(cookies_session):
+    """One bake per combination per test process, shared by that combination's tests."""
+    done = {}
+
+    def bake(row):
+        key = combination_id(row)
+        if key not in done:
+            done[key] = cookies_session.bake(extra_context=row)
+        return done[key]
+
+    return bake
+
+
+def project_files(project):
+    ignored = {"__pycache__", ".pytest_cache", ".ruff_cache", "instance"}
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not ignored & set(path.relative_to(project).parts)
+    }
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_bake_succeeds(bakes, row):
+    result = bakes(row)
+    assert result.exit_code == 0, result.exception
+    assert result.exception is None
+    assert result.project_path.name == "my-flask-app"
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_files_match_the_pruning_table(bakes, row):
+    project = bakes(row).project_path
+    answers = {**row, "package_name": "my_flask_app"}
+    expected = template_files("my_flask_app") - set(post_gen.unchosen_paths(answers)) | {".env"}
+    assert project_files(project) == expected
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_no_cookiecutter_syntax_is_left(bakes, row):
+    project = bakes(row).project_path
+    leftovers = []
+    for relative in sorted(project_files(project)):
+        if "/templates/" in f"/{relative}":
+            continue  # Flask's own Jinja templates, copied verbatim
+        text = (project / relative).read_text(encoding="utf-8")
+        leftovers += [f"{relative}: {match.group()}" for match in UNRENDERED.finditer(text)]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_only_chosen_options_bring_imports_and_dependencies(bakes, row):
+    project = bakes(row).project_path
+    code = "\n".join(
+        (project / relative).read_text(encoding="utf-8")
+        for relative in project_files(project)
+        if relative.endswith(".py")
+    )
+    pyproject = (project / "pyproject.toml").read_text()
+    runtime_dependencies = pyproject.split("[project.optional-dependencies]")[0]
+    for (option, value), (modules, distributions) in OPTION_FOOTPRINT.items():
+        chosen = row[option] == value
+        for module in modules:
+            imported = re.search(rf"^\s*(import|from)\s+{module}\b", code, re.M) is not None
+            assert imported == chosen, f"import {module}: {option}={row[option]!r}"
+        for distribution in distributions:
+            declared = re.search(rf'^\s*"{re.escape(distribution)}[\[>=<]', runtime_dependencies, re.M)
+            assert (declared is not None) == chosen, f"{distribution}: {option}={row[option]!r}"
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_env_has_a_fresh_secret_and_is_git_ignored(bakes, row):
+    project = bakes(row).project_path
+    env = dict(
+        line.split("=", 1)
+        for line in (project / ".env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    assert len(env["SECRET_KEY"]) >= 48
+    assert env["SECRET_KEY"] != "change-me"
+    assert ".env" in (project / ".gitignore").read_text().splitlines()
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_ruff_is_clean(bakes, row):
+    project = bakes(row).project_path
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def generated_suite_env(row, database_url, **extra):
+    env = {name: value for name, value in os.environ.items() if not APP_VARIABLES.match(name)}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if services.REQUIRE_SERVICES:
+        env["REQUIRE_SERVICES"] = "1"
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if row["cache_backend"] == "redis":
+        services.require_redis()
+        env["REDIS_URL"] = services.REDIS_URL
+    if row["cache_backend"] == "memcached":
+        services.require_memcached(services.MEMCACHED_SERVERS)
+        env["MEMCACHED_SERVERS"] = services.MEMCACHED_SERVERS
+    env.update(extra)
+    return env
+
+
+def run_generated_suite(project, env, *args):
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfEs", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
+@pytest.fixture
+def database_url(row):
+    if row["database"] == "sqlite":
+        yield None
+    else:
+        with services.fresh_database(row["database"]) as url:
+            yield url
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_generated_suite_passes_on_real_servers(bakes, row, database_url):
+    project = bakes(row).project_path
+    output = run_generated_suite(project, generated_suite_env(row, database_url))
+    assert " passed" in output
+    if services.REQUIRE_SERVICES:
+        assert unexpected_skips(output) == []
+
+
+def unexpected_skips(output):
+    return [line for line in output.splitlines() if line.startswith("SKIPPED") and ALLOWED_SKIP not in line]
+
+
+SASL_ROWS = [row for row in MATRIX if row["cache_backend"] == "memcached"]
+
+
+@pytest.mark.parametrize("row", matrix_params(SASL_ROWS))
+def test_generated_cache_tests_pass_on_sasl_memcached(bakes, row):
+    project = bakes(row).project_path
+    services.require_memcached(services.MEMCACHED_SASL_SERVERS)
+    env = generated_suite_env(
+        row,
+        None,
+        MEMCACHED_SERVERS=services.MEMCACHED_SASL_SERVERS,
+        MEMCACHED_USERNAME=services.MEMCACHED_SASL_USERNAME,
+        MEMCACHED_PASSWORD=services.MEMCACHED_SASL_PASSWORD,
+    )
+    output = run_generated_suite(project, env, "tests/integration", "-k", "cache")
+    assert "SKIPPED" not in output
+    assert " passed" in output
