@@ -53,7 +53,8 @@ def test_wrong_password_is_reported_by_status(cache_app, make_app, real_cache_se
 
 
 def test_refused_connection_degrades_to_no_cache(make_app, real_cache_settings):
-    app = make_app(**{**real_cache_settings, "CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{free_port()}"]})
+    refused = {"CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{free_port()}"]}
+    app = make_app(**{**real_cache_settings, **refused})
     client = app.test_client()
     assert client.get("/").status_code == 200
     assert client.get("/status").get_json()["status"] == "degraded"

@@ -47,7 +47,8 @@ def test_clear_leaves_other_apps_keys_alone(cache_app, real_cache_settings):
 
 
 def test_refused_connection_degrades_to_no_cache(make_app, real_cache_settings):
-    app = make_app(**{**real_cache_settings, "CACHE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+    refused = {"CACHE_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    app = make_app(**{**real_cache_settings, **refused})
     client = app.test_client()
     assert client.get("/").status_code == 200
     body = client.get("/status").get_json()
