@@ -8,10 +8,16 @@ import sys
 import pytest
 
 import services
-from matrix import bake_matrix, combination_id
-from template import load_hook, template_files
+from matrix import bake_matrix, combination_id, option_values
+from template import cookiecutter_config, load_hook, template_files
 
 MATRIX = bake_matrix()
+
+
+def bake_matrix_values(option):
+    return option_values(cookiecutter_config())[option]
+
+
 post_gen = load_hook("post_gen_project")
 
 # What only a chosen option may bring in: modules it imports, distributions it needs.
@@ -124,14 +130,32 @@ def test_env_has_a_fresh_secret_and_is_git_ignored(bakes, row):
     assert ".env" in (project / ".gitignore").read_text().splitlines()
 
 
-@pytest.mark.parametrize("row", matrix_params())
-def test_ruff_is_clean(bakes, row):
-    project = bakes(row).project_path
+def assert_ruff_clean(project):
     for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
         result = subprocess.run(
             [sys.executable, "-m", "ruff", *command], cwd=project, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_ruff_is_clean(bakes, row):
+    assert_ruff_clean(bakes(row).project_path)
+
+
+@pytest.mark.parametrize("cache_backend", bake_matrix_values("cache_backend"))
+def test_long_names_stay_lint_clean(cookies, cache_backend):
+    # Package names end up in imports and strings: a long one must not break line lengths.
+    result = cookies.bake(
+        extra_context={
+            "project_name": "Inventory Management Platform Service",
+            "cache_backend": cache_backend,
+            "use_sentry": True,
+        }
+    )
+    assert result.exit_code == 0, result.exception
+    assert result.project_path.name == "inventory-management-platform-service"
+    assert_ruff_clean(result.project_path)
 
 
 def generated_suite_env(row, database_url, **extra):

@@ -30,7 +30,7 @@ def real_cache_settings(tmp_path):
         if key.startswith(("CACHE_", "REDIS_", "MEMCACHED_"))
     }
     # A fresh prefix per test: runs sharing one server never see each other's keys.
-    overrides["CACHE_KEY_PREFIX"] = f"{{ cookiecutter.package_name }}-test-{os.urandom(4).hex()}:"
+    overrides["CACHE_KEY_PREFIX"] = f"test-{os.urandom(4).hex()}-{settings['CACHE_KEY_PREFIX']}"
     if "CACHE_DIR" in overrides:
         overrides["CACHE_DIR"] = str(tmp_path / "cache")
     return overrides
