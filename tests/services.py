@@ -60,32 +60,16 @@ def require_memcached(servers):
 @contextmanager
 def fresh_database(kind):
     """Create an empty database on the PostgreSQL or MariaDB server; drop it afterwards."""
+    server = SERVER_DATABASES[kind]
+    require(server["service"], port_open(*host_port(server["url"], server["port"])), server["url"])
     name = f"test_forge_{uuid.uuid4().hex[:12]}"
-    if kind == "postgresql":
-        require("PostgreSQL", port_open(*host_port(POSTGRES_URL, 5432)), POSTGRES_URL)
-        with _postgres_admin() as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield _with_database(POSTGRES_URL, name)
-        finally:
-            with _postgres_admin() as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    elif kind == "mysql":
-        require("MariaDB/MySQL", port_open(*host_port(MYSQL_URL, 3306)), MYSQL_URL)
-        with _mysql_admin() as admin:
-            admin.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        try:
-            yield _with_database(MYSQL_URL, name)
-        finally:
-            with _mysql_admin() as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    else:
-        raise ValueError(f"no server database for {kind!r}")
-
-
-def _with_database(url, name):
-    parts = urlsplit(url)
-    return parts._replace(path="/" + name).geturl()
+    with server["admin"]() as admin:
+        admin.execute(server["create"].format(name=name))
+    try:
+        yield urlsplit(server["url"])._replace(path="/" + name).geturl()
+    finally:
+        with server["admin"]() as admin:
+            admin.execute(server["drop"].format(name=name))
 
 
 @contextmanager
@@ -114,3 +98,23 @@ def _mysql_admin():
             yield cursor
     finally:
         connection.close()
+
+
+SERVER_DATABASES = {
+    "postgresql": {
+        "service": "PostgreSQL",
+        "url": POSTGRES_URL,
+        "port": 5432,
+        "admin": _postgres_admin,
+        "create": 'CREATE DATABASE "{name}"',
+        "drop": 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
+    },
+    "mysql": {
+        "service": "MariaDB/MySQL",
+        "url": MYSQL_URL,
+        "port": 3306,
+        "admin": _mysql_admin,
+        "create": "CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
+        "drop": "DROP DATABASE IF EXISTS `{name}`",
+    },
+}

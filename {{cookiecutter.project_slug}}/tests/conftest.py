@@ -7,6 +7,7 @@ import pytest  # noqa: E402
 
 from {{ cookiecutter.package_name }} import create_app  # noqa: E402
 from {{ cookiecutter.package_name }}.extensions import db  # noqa: E402
+from {{ cookiecutter.package_name }}.main import views  # noqa: E402
 
 # Hermetic by default: SQLite in memory and an in-process cache. The tests under
 # tests/integration use the real servers named by the environment instead.
@@ -55,3 +56,17 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def render_count(monkeypatch):
+    """Count how often the home page is really rendered (a cache hit renders nothing)."""
+    calls = []
+    real_render = views.render_template
+
+    def counting_render(*args, **kwargs):
+        calls.append(args)
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(views, "render_template", counting_render)
+    return calls

@@ -1,26 +1,10 @@
-import pytest
-
-from {{ cookiecutter.package_name }}.main import views
+from markupsafe import escape
 
 
-@pytest.fixture
-def render_count(monkeypatch):
-    """Count how often the home page is really rendered (a cache hit renders nothing)."""
-    calls = []
-    real_render = views.render_template
-
-    def counting_render(*args, **kwargs):
-        calls.append(args)
-        return real_render(*args, **kwargs)
-
-    monkeypatch.setattr(views, "render_template", counting_render)
-    return calls
-
-
-def test_home_page_shows_the_app(client):
+def test_home_page_shows_the_app(app, client):
     response = client.get("/")
     assert response.status_code == 200
-    assert b"{{ cookiecutter.project_name }}" in response.data
+    assert escape(app.config["APP_NAME"]) in response.get_data(as_text=True)
 
 
 def test_anonymous_home_page_is_served_from_cache(client, render_count):

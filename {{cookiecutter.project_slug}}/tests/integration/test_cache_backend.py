@@ -2,22 +2,11 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.caching import BACKEND_NAME
+from {{ cookiecutter.package_name }}.caching import BACKEND_NAME, SHARED_BETWEEN_PROCESSES
 from {{ cookiecutter.package_name }}.extensions import cache
-from {{ cookiecutter.package_name }}.main import views
 
 pytestmark = pytest.mark.integration
 CACHING_ENABLED = BACKEND_NAME != "null"
-
-
-@pytest.fixture
-def render_count(monkeypatch):
-    calls = []
-    real_render = views.render_template
-    monkeypatch.setattr(
-        views, "render_template", lambda *a, **k: calls.append(a) or real_render(*a, **k)
-    )
-    return calls
 
 
 def test_status_reports_the_cache_as_ok(cache_app):
@@ -50,3 +39,15 @@ def test_cache_clear_command_removes_this_apps_entries(cache_app, render_count):
     assert result.exit_code == 0, result.output
     client.get("/")
     assert len(render_count) == 2
+
+
+def test_entries_are_shared_between_app_instances_when_the_backend_is(
+    cache_app, make_app, real_cache_settings
+):
+    # Two app instances stand for two gunicorn workers.
+    other_worker = make_app(**real_cache_settings)
+    with cache_app.app_context():
+        cache.set("shared", "from the first worker")
+    with other_worker.app_context():
+        seen = cache.get("shared")
+    assert seen == ("from the first worker" if SHARED_BETWEEN_PROCESSES else None)

@@ -10,14 +10,6 @@ from tests.servers import free_port
 pytestmark = pytest.mark.integration
 
 
-def test_two_app_instances_share_entries(cache_app, make_app, real_cache_settings):
-    other = make_app(**real_cache_settings)
-    with cache_app.app_context():
-        cache.set("shared", "from the first worker")
-    with other.app_context():
-        assert cache.get("shared") == "from the first worker"
-
-
 def test_clear_leaves_other_apps_entries_alone(cache_app, make_app, real_cache_settings):
     neighbour_prefix = f"neighbour-{os.urandom(4).hex()}:"
     neighbour = make_app(**{**real_cache_settings, "CACHE_KEY_PREFIX": neighbour_prefix})

@@ -17,14 +17,6 @@ def raw_client(app):
     return cache.cache.backend._write_client
 
 
-def test_two_app_instances_share_entries(cache_app, make_app, real_cache_settings):
-    other = make_app(**real_cache_settings)
-    with cache_app.app_context():
-        cache.set("shared", "from the first worker")
-    with other.app_context():
-        assert cache.get("shared") == "from the first worker"
-
-
 def test_keys_carry_the_app_prefix(cache_app, real_cache_settings):
     name = f"visible-{os.urandom(4).hex()}"
     with cache_app.app_context():

@@ -7,6 +7,8 @@ from typing import Any
 from ..env import EnvReader
 
 BACKEND_NAME = "filesystem"
+# Whether every worker process sees the same entries.
+SHARED_BETWEEN_PROCESSES = True
 
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from flask_caching.backends.memcache import MemcachedCache
 from ..env import EnvReader
 
 BACKEND_NAME = "memcached"
+# Whether every worker process sees the same entries.
+SHARED_BETWEEN_PROCESSES = True
 # How long a process trusts its copy of the namespace generation (see clear()).
 GENERATION_TTL_SECONDS = 5.0
 

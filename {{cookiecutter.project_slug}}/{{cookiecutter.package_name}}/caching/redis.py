@@ -9,6 +9,8 @@ from flask_caching.backends.rediscache import RedisCache
 from ..env import EnvReader
 
 BACKEND_NAME = "redis"
+# Whether every worker process sees the same entries.
+SHARED_BETWEEN_PROCESSES = True
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 CLEAR_BATCH_SIZE = 500
 

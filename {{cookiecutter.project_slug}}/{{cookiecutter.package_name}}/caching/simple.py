@@ -5,6 +5,8 @@ from typing import Any
 from ..env import EnvReader
 
 BACKEND_NAME = "simple"
+# Whether every worker process sees the same entries.
+SHARED_BETWEEN_PROCESSES = False
 
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:
