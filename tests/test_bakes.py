@@ -12,12 +12,6 @@ from matrix import bake_matrix, combination_id, option_values
 from template import cookiecutter_config, load_hook, template_files
 
 MATRIX = bake_matrix()
-
-
-def bake_matrix_values(option):
-    return option_values(cookiecutter_config())[option]
-
-
 post_gen = load_hook("post_gen_project")
 
 # What only a chosen option may bring in: modules it imports, distributions it needs.
@@ -37,6 +31,10 @@ APP_VARIABLES = re.compile(
     r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*)$"
 )
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
+
+
+def bake_matrix_values(option):
+    return option_values(cookiecutter_config())[option]
 
 
 def matrix_params(rows=MATRIX):
