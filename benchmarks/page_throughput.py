@@ -64,7 +64,7 @@ def serve(app_spec, cwd, env, workers):
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/status" if "create_app" in app_spec else "/")
+            connection.request("GET", "/")
             connection.getresponse().read()
             return process, port
         except OSError:
@@ -108,6 +108,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as workdir:
         project = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=workdir))
+        package = project.name.replace("-", "_")
         (Path(workdir) / "minimal.py").write_text(MINIMAL_APP)
         env = {
             **os.environ,
@@ -117,7 +118,7 @@ def main():
             "LOG_LEVEL": "WARNING",
         }
         subprocess.run(
-            [sys.executable, "-m", "flask", "--app", project.name.replace("-", "_"), "db", "upgrade"],
+            [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
             cwd=project,
             env=env,
             check=True,
@@ -125,9 +126,7 @@ def main():
         )
         servers = []
         try:
-            baked, baked_port = serve(
-                f"{project.name.replace('-', '_')}:create_app()", project, env, args.workers
-            )
+            baked, baked_port = serve(f"{package}:create_app()", project, env, args.workers)
             servers.append(baked)
             minimal, minimal_port = serve("minimal:app", workdir, env, args.workers)
             servers.append(minimal)

@@ -13,7 +13,7 @@ from tests.servers import free_port
 pytestmark = pytest.mark.integration
 
 
-def raw_client(app):
+def raw_client():
     return cache.cache.backend._write_client
 
 
@@ -21,13 +21,13 @@ def test_keys_carry_the_app_prefix(cache_app, real_cache_settings):
     name = f"visible-{os.urandom(4).hex()}"
     with cache_app.app_context():
         cache.set(name, 1)
-        keys = raw_client(cache_app).keys("*" + name)
+        keys = raw_client().keys("*" + name)
     assert [key.decode() for key in keys] == [real_cache_settings["CACHE_KEY_PREFIX"] + name]
 
 
 def test_clear_leaves_other_apps_keys_alone(cache_app, real_cache_settings):
     with cache_app.app_context():
-        client = raw_client(cache_app)
+        client = raw_client()
         foreign = "other-app-" + real_cache_settings["CACHE_KEY_PREFIX"]
         client.set(foreign, b"theirs", ex=60)
         for number in range(1200):  # more than one SCAN batch
