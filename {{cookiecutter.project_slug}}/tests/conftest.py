@@ -4,6 +4,7 @@ import os
 os.environ["APP_ENV"] = "testing"
 
 import pytest  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 
 from {{ cookiecutter.package_name }} import create_app  # noqa: E402
 from {{ cookiecutter.package_name }}.extensions import db  # noqa: E402
@@ -16,6 +17,8 @@ HERMETIC_SETTINGS = {
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
     "CACHE_BACKEND": "flask_caching.backends.SimpleCache",
     "CACHE_THRESHOLD": 500,
+    # Every call reaches the backend; the tests of the retry interval set their own.
+    "CACHE_RETRY_INTERVAL": 0,
     "LOG_DIR": "",
     "MAIL_SERVER": "",
     "SLACK_WEBHOOK_URL": "",
@@ -70,3 +73,18 @@ def render_count(monkeypatch):
 
     monkeypatch.setattr(views, "render_template", counting_render)
     return calls
+
+
+@pytest.fixture
+def sql_statements(app):
+    """The SQL statements the app runs, to show what a cache hit saves."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(engine, "before_cursor_execute", record)

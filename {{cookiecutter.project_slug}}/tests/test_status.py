@@ -1,6 +1,3 @@
-from tests.broken_cache import BrokenCache
-
-
 def test_status_ok_when_database_and_cache_answer(client):
     response = client.get("/status")
     assert response.status_code == 200
@@ -29,14 +26,3 @@ def test_status_503_when_the_database_is_down(make_app, tmp_path):
     assert body["status"] == "down"
     assert body["database"]["ok"] is False
     assert "OperationalError" in body["database"]["error"]
-
-
-def test_cache_outage_is_logged_once_per_interval(make_app, tmp_path):
-    BrokenCache.calls = 0
-    app = make_app(CACHE_BACKEND="tests.broken_cache.BrokenCache", LOG_DIR=str(tmp_path))
-    client = app.test_client()
-    for _ in range(5):
-        assert client.get("/").status_code == 200
-    log = (tmp_path / "errors.log").read_text()
-    assert BrokenCache.calls >= 5
-    assert log.count("serving without cache") == 1

@@ -21,6 +21,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     settings.update(config_overrides or {})
     check_settings(settings)
 
+    from .http_caching import default_cache_control
     from .logging_config import configure_logging
 
     configure_logging(settings)
@@ -35,11 +36,13 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
     init_extensions(app)
     register_blueprints(app)
+    app.after_request(default_cache_control)
     register_commands(app)
     return app
 
 
 def init_extensions(app: Flask) -> None:
+    from .caching.tiers import init_micro_cache
     from .database import default_database_url, engine_options
     from .extensions import cache, db, migrate
 
@@ -54,9 +57,11 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
     cache.init_app(app)
+    init_micro_cache(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
     from .tasks import bp as tasks_bp
@@ -64,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
+    app.register_blueprint(api_bp, url_prefix="/api")
 
 
 def register_commands(app: Flask) -> None:

@@ -6,6 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .extensions import cache, db
 from .models import Task
+from .tasks.statistics import tasks_changed
 
 DEMO_TASKS = (
     ("Read the README", "Run, configure, migrate and test the project.", True),
@@ -25,6 +26,7 @@ def seed_command(count: int) -> None:
             title = f"{title} ({number + 1})"
         db.session.add(Task(title=title, description=description, done=done))
     db.session.commit()
+    tasks_changed()
     click.echo(f"Added {count} demo tasks.")
 
 
@@ -33,7 +35,7 @@ cache_cli = AppGroup("cache", help="Manage this app's cache.")
 
 @cache_cli.command("clear")
 def clear_cache() -> None:
-    """Remove this app's cached entries (other apps on the same server keep theirs)."""
+    """Remove this app's cached entries, of every release (other apps keep theirs)."""
     prefix = current_app.config["CACHE_KEY_PREFIX"]
     try:
         cleared = cache.cache.backend.clear()

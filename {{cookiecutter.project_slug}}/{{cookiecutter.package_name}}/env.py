@@ -14,6 +14,13 @@ class EnvReader:
     def str(self, name: str, default: str) -> str:
         return self.environ.get(name, default).strip()
 
+    def token(self, name: str, default: str) -> str:
+        """A string used inside cache keys and URLs: no spaces or control characters."""
+        value = self.str(name, default)
+        if not value.isprintable() or any(char.isspace() for char in value):
+            raise self.error(f"{name} must not contain spaces or control characters: {value!r}.")
+        return value
+
     def int(self, name: str, default: int, minimum: int | None = None) -> int:
         raw = self.environ.get(name, "").strip()
         if not raw:

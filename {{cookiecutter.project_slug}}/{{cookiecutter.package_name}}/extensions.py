@@ -22,4 +22,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# The shared cache (the chosen backend) and the per-process tier in front of it
+# (caching/tiers.py says which data may live in which).
 cache = Cache()
+micro_cache = Cache()

@@ -22,7 +22,9 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     settings: dict[str, Any] = {
         "APP_ENV": app_env,
         "APP_NAME": env.str("APP_NAME", "{{ cookiecutter.project_name }}"),
-        "APP_VERSION": env.str("APP_VERSION", "{{ cookiecutter.version }}"),
+        # The deployed release: cache keys carry it, so a deploy never serves pages
+        # rendered by the previous code. Set it to the commit or build id when deploying.
+        "APP_VERSION": env.token("APP_VERSION", "{{ cookiecutter.version }}"),
         "DEBUG": app_env == "development" and env.bool("FLASK_DEBUG", False),
         "TESTING": app_env == "testing",
         "SECRET_KEY": env.str("SECRET_KEY", PLACEHOLDER_SECRET_KEY),

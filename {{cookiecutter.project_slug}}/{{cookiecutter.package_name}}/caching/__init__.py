@@ -14,9 +14,18 @@ def cache_settings(env: EnvReader, default_prefix: str) -> dict[str, Any]:
         "CACHE_TYPE": f"{__name__}.failsafe.create_failsafe_cache",
         "CACHE_DEFAULT_TIMEOUT": env.int("CACHE_DEFAULT_TIMEOUT", 300, minimum=0),
         # One namespace per app, so a shared server can hold several apps and
-        # `flask cache clear` removes only this one's keys.
-        "CACHE_KEY_PREFIX": env.str("CACHE_KEY_PREFIX", f"{default_prefix}:"),
+        # `flask cache clear` removes only this one's keys (see keys.py).
+        "CACHE_KEY_PREFIX": env.token("CACHE_KEY_PREFIX", f"{default_prefix}:"),
         "CACHE_OUTAGE_LOG_INTERVAL": env.int("CACHE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
+        # After a failure, skip the backend for this long: a dead or silent server
+        # then costs one timeout per interval, not one per request.
+        "CACHE_RETRY_INTERVAL": env.float("CACHE_RETRY_INTERVAL", 5.0),
+        # The per-process tier in front of the backend for hot, public data (tiers.py).
+        "MICRO_CACHE_TIMEOUT": env.int("MICRO_CACHE_TIMEOUT", 5, minimum=0),
+        # Browsers and proxies may keep public pages this long (http_caching.py).
+        "HTTP_CACHE_MAX_AGE": env.int("HTTP_CACHE_MAX_AGE", 60, minimum=0),
+        # Stampede protection of expensive computations (stampede.py).
+        "STATISTICS_FRESH_FOR": env.int("STATISTICS_FRESH_FOR", 60, minimum=1),
     }
     settings.update(backend_settings(env))
     return settings

@@ -1,11 +1,14 @@
 """Keep serving when the cache backend fails: every call degrades to a cache miss.
 
 Flask-Caching only guards its decorators, and re-raises in debug mode; this wrapper
-guards every call, including direct `cache.get/set/delete`, and logs an outage once
-per interval instead of once per request.
+guards every call, including direct `cache.get/set/delete`. An outage is logged once
+per interval instead of once per request, and after a failure the backend is left
+alone for CACHE_RETRY_INTERVAL seconds, so a dead or silent server costs at most one
+timeout per interval. A value that cannot be serialised is simply not cached.
 """
 
 import logging
+import pickle
 import threading
 import time
 from typing import Any
@@ -23,23 +26,53 @@ def create_failsafe_cache(
     """Flask-Caching factory: build the configured backend, then wrap it."""
     backend_class = import_string(config["CACHE_BACKEND"])
     backend = backend_class.factory(app, config, args, options)
-    return FailSafeCache(backend, config["CACHE_OUTAGE_LOG_INTERVAL"])
+    return FailSafeCache(
+        backend, config["CACHE_OUTAGE_LOG_INTERVAL"], config.get("CACHE_RETRY_INTERVAL", 0)
+    )
+
+
+def is_serialisable(value: Any) -> bool:
+    try:
+        pickle.dumps(value)
+    except Exception:
+        return False
+    return True
 
 
 class FailSafeCache(BaseCache):
-    def __init__(self, backend: BaseCache, log_interval: float) -> None:
+    def __init__(self, backend: BaseCache, log_interval: float, retry_interval: float = 0) -> None:
         super().__init__(default_timeout=backend.default_timeout)
         self.backend = backend
         self.log_interval = log_interval
+        self.retry_interval = retry_interval
         self.available = True
+        self._retry_at = float("-inf")
         self._last_report = float("-inf")
         self._lock = threading.Lock()
 
-    def _call(self, method: str, fallback: Any, *args: Any, **kwargs: Any) -> Any:
+    def _call(
+        self,
+        method: str,
+        fallback: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+        values: tuple[Any, ...] = (),
+    ) -> Any:
+        if not self.available and time.monotonic() < self._retry_at:
+            return fallback
         try:
-            result = getattr(self.backend, method)(*args, **kwargs)
-        except Exception as error:  # any backend or serialisation failure is a miss
-            self._report_failure(method, error)
+            result = getattr(self.backend, method)(*args, **(kwargs or {}))
+        except Exception as error:
+            if values and not all(is_serialisable(value) for value in values):
+                # The value's fault, not the server's: no outage to report.
+                logger.warning(
+                    "Not cached: a value given to cache.%s cannot be serialised (%s: %s).",
+                    method,
+                    type(error).__name__,
+                    error,
+                )
+            else:
+                self._report_failure(method, error)
             return fallback
         if not self.available:
             self._report_recovery()
@@ -49,6 +82,7 @@ class FailSafeCache(BaseCache):
         now = time.monotonic()
         with self._lock:
             self.available = False
+            self._retry_at = now + self.retry_interval
             if now - self._last_report < self.log_interval:
                 return
             self._last_report = now
@@ -71,37 +105,38 @@ class FailSafeCache(BaseCache):
         logger.warning("Cache backend %s answers again.", type(self.backend).__name__)
 
     def get(self, key: str) -> Any:
-        return self._call("get", None, key)
+        return self._call("get", None, (key,))
 
     def get_many(self, *keys: str) -> list[Any]:
-        return self._call("get_many", [None] * len(keys), *keys)
+        return self._call("get_many", [None] * len(keys), keys)
 
     def get_dict(self, *keys: str) -> dict[str, Any]:
-        return self._call("get_dict", dict.fromkeys(keys), *keys)
+        return self._call("get_dict", dict.fromkeys(keys), keys)
 
     def has(self, key: str) -> bool:
-        return self._call("has", False, key)
+        return self._call("has", False, (key,))
 
     def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
-        return self._call("set", False, key, value, timeout=timeout)
+        return self._call("set", False, (key, value), {"timeout": timeout}, (value,))
 
     def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
-        return self._call("add", False, key, value, timeout=timeout)
+        return self._call("add", False, (key, value), {"timeout": timeout}, (value,))
 
     def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
-        return self._call("set_many", [], mapping, timeout=timeout)
+        values = tuple(mapping.values())
+        return self._call("set_many", [], (mapping,), {"timeout": timeout}, values)
 
     def delete(self, key: str) -> bool:
-        return self._call("delete", False, key)
+        return self._call("delete", False, (key,))
 
     def delete_many(self, *keys: str) -> list[Any]:
-        return self._call("delete_many", [], *keys)
+        return self._call("delete_many", [], keys)
 
     def inc(self, key: str, delta: int = 1) -> int | None:
-        return self._call("inc", None, key, delta=delta)
+        return self._call("inc", None, (key,), {"delta": delta})
 
     def dec(self, key: str, delta: int = 1) -> int | None:
-        return self._call("dec", None, key, delta=delta)
+        return self._call("dec", None, (key,), {"delta": delta})
 
     def clear(self) -> bool:
-        return self._call("clear", False)
+        return self._call("clear", False, ())

@@ -4,7 +4,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+from flask_caching.backends.filesystemcache import FileSystemCache
+
 from ..env import EnvReader
+from .keys import release_prefix
 
 BACKEND_NAME = "filesystem"
 # Whether every worker process sees the same entries.
@@ -14,8 +18,28 @@ SHARED_BETWEEN_PROCESSES = True
 def backend_settings(env: EnvReader) -> dict[str, Any]:
     default_dir = Path(tempfile.gettempdir()) / "{{ cookiecutter.package_name }}-cache"
     return {
-        "CACHE_BACKEND": "flask_caching.backends.FileSystemCache",
+        "CACHE_BACKEND": f"{__name__}.ReleaseFileSystemCache",
         # The directory belongs to this app alone: clearing the cache empties it.
         "CACHE_DIR": env.str("CACHE_DIR", str(default_dir)),
+        # At most this many files; beyond it, expired and then the oldest entries go.
         "CACHE_THRESHOLD": env.int("CACHE_THRESHOLD", 500, minimum=1),
     }
+
+
+class ReleaseFileSystemCache(FileSystemCache):
+    """FileSystemCache whose file names include the release: a deploy starts afresh."""
+
+    key_prefix = ""
+
+    @classmethod
+    def factory(
+        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> "ReleaseFileSystemCache":
+        cache = super().factory(app, config, args, kwargs)
+        cache.key_prefix = release_prefix(config)
+        return cache
+
+    def _get_filename(self, key: str) -> str:
+        if key == self._fs_count_file:  # the file count is shared by every release
+            return super()._get_filename(key)
+        return super()._get_filename(self.key_prefix + key)

@@ -12,12 +12,15 @@ from flask import Flask
 from flask_caching.backends.memcache import MemcachedCache
 
 from ..env import EnvReader
+from .keys import app_namespace, release_prefix
 
 BACKEND_NAME = "memcached"
 # Whether every worker process sees the same entries.
 SHARED_BETWEEN_PROCESSES = True
 # How long a process trusts its copy of the namespace generation (see clear()).
 GENERATION_TTL_SECONDS = 5.0
+# The binary protocol's status for a failed SASL authentication.
+AUTH_FAILURE_STATUS = 0x20
 
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:
@@ -44,9 +47,12 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
 class BinaryMemcachedCache(MemcachedCache):
     """MemcachedCache over bmemcached, with a clear() that touches only this app.
 
-    Memcached cannot list or delete keys by prefix, so every key carries a namespace
-    generation number; clear() increments it and the old keys simply expire.
+    Memcached cannot list or delete keys by prefix, so every key carries the app's
+    namespace generation number; clear() increments it and the old keys of every
+    release simply expire.
     """
+
+    namespace = ""
 
     @classmethod
     def factory(
@@ -60,8 +66,10 @@ class BinaryMemcachedCache(MemcachedCache):
             password=config["CACHE_MEMCACHED_PASSWORD"],
             socket_timeout=config["MEMCACHED_TIMEOUT"],
         )
-        kwargs.update(servers=client, key_prefix=config["CACHE_KEY_PREFIX"])
-        return cls(*args, **kwargs)
+        kwargs.update(servers=AuthErrorExplainingClient(client), key_prefix=release_prefix(config))
+        cache = cls(*args, **kwargs)
+        cache.namespace = app_namespace(config)
+        return cache
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -71,7 +79,7 @@ class BinaryMemcachedCache(MemcachedCache):
 
     @property
     def _generation_key(self) -> str:
-        return f"{self.key_prefix}generation"
+        return f"{self.namespace}generation"
 
     def _current_generation(self) -> int:
         now = time.monotonic()
@@ -96,3 +104,35 @@ class BinaryMemcachedCache(MemcachedCache):
         with self._generation_lock:
             self._generation = None
         return True
+
+
+class AuthenticationFailedError(PermissionError):
+    pass
+
+
+class AuthErrorExplainingClient:
+    """Turns the server's bare "Auth failure" into an error that says what to fix; it
+    reaches the logs and /status through the fail-safe wrapper."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            from bmemcached.exceptions import MemcachedException
+
+            try:
+                return attribute(*args, **kwargs)
+            except MemcachedException as error:
+                if error.code != AUTH_FAILURE_STATUS:
+                    raise
+                raise AuthenticationFailedError(
+                    "memcached refused the SASL credentials: check MEMCACHED_USERNAME and "
+                    f"MEMCACHED_PASSWORD (or MEMCACHIER_*); the server said {error.message!r}"
+                ) from error
+
+        return call

@@ -1,15 +1,11 @@
 from typing import Any
 
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, jsonify, render_template
 
 from ..extensions import cache
 from ..health import collect_status
+from ..http_caching import has_session, public_page
 from . import bp
-
-
-def has_session() -> bool:
-    """A visitor with a session (logged in, flashed messages) gets a fresh page."""
-    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
 
 
 def is_successful(rv: Any) -> bool:
@@ -17,6 +13,7 @@ def is_successful(rv: Any) -> bool:
 
 
 @bp.get("/")
+@public_page
 @cache.cached(query_string=True, unless=has_session, response_filter=is_successful)
 def index():
     return render_template("main/index.html")

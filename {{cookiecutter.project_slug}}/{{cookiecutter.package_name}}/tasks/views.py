@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import Task
 from . import bp
 from .csv_export import csv_lines
+from .statistics import count_tasks, task_statistics
 
 EXPORT_BATCH_SIZE = 500
 LIST_LIMIT = 100
@@ -17,7 +18,13 @@ LIST_LIMIT = 100
 def list_tasks():
     newest = select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(LIST_LIMIT)
     tasks = db.session.scalars(newest)
-    return render_template("tasks/list.html", tasks=tasks.all())
+    return render_template(
+        "tasks/list.html",
+        tasks=tasks.all(),
+        open_count=count_tasks(done=False),
+        done_count=count_tasks(done=True),
+        statistics=task_statistics(),
+    )
 
 
 @bp.get("/export.csv")

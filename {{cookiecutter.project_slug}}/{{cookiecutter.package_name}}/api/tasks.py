@@ -1,0 +1,85 @@
+"""JSON API for tasks. Every change goes through here and invalidates what it affects."""
+
+from typing import Any
+
+from flask import jsonify
+from werkzeug.exceptions import NotFound
+
+from ..extensions import db
+from ..http_caching import public_page
+from ..models import Task
+from ..tasks.statistics import task_statistics, tasks_changed
+from . import bp
+from .payloads import InvalidPayload, json_object, task_fields
+
+LIST_LIMIT = 100
+
+
+def task_json(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "title": task.title,
+        "description": task.description,
+        "done": task.done,
+        "created_at": task.created_at.isoformat(),
+    }
+
+
+def get_task_or_404(task_id: int) -> Task:
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"There is no task {task_id}.")
+    return task
+
+
+@bp.errorhandler(InvalidPayload)
+def invalid_payload(error: InvalidPayload):
+    body = {"error": {"code": 400, "name": error.name, "message": error.description}}
+    body["error"]["fields"] = error.errors
+    return body, 400
+
+
+@bp.get("/tasks")
+def list_tasks():
+    newest = db.select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(LIST_LIMIT)
+    return {"tasks": [task_json(task) for task in db.session.scalars(newest)]}
+
+
+@bp.post("/tasks")
+def create_task():
+    task = Task(**task_fields(json_object(), partial=False))
+    db.session.add(task)
+    db.session.commit()
+    tasks_changed()
+    return task_json(task), 201, {"Location": f"/api/tasks/{task.id}"}
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int):
+    return task_json(get_task_or_404(task_id))
+
+
+@bp.patch("/tasks/<int:task_id>")
+def update_task(task_id: int):
+    task = get_task_or_404(task_id)
+    fields = task_fields(json_object(), partial=True)
+    changed = {name for name, value in fields.items() if getattr(task, name) != value}
+    for name in changed:
+        setattr(task, name, fields[name])
+    db.session.commit()
+    tasks_changed(changed)
+    return task_json(task)
+
+
+@bp.delete("/tasks/<int:task_id>")
+def delete_task(task_id: int):
+    db.session.delete(get_task_or_404(task_id))
+    db.session.commit()
+    tasks_changed()
+    return "", 204
+
+
+@bp.get("/tasks/statistics")
+@public_page
+def statistics():
+    return jsonify(task_statistics())

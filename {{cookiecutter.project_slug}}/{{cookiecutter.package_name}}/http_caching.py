@@ -1,0 +1,38 @@
+"""HTTP caching: public pages may be kept by browsers and proxies, everything else not."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Response, current_app, make_response, request
+
+
+def has_session() -> bool:
+    """A visitor with a session (logged in, flashed messages) gets a fresh, private page."""
+    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+
+
+def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
+    """Anonymous 200 responses: `Cache-Control: public, max-age`, an ETag, and 304 for
+    a matching If-None-Match. Put it above @cache.cached: the ETag of a cached page is
+    then the same on every hit, and a 304 skips sending the body."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        response = make_response(view(*args, **kwargs))
+        if response.status_code != 200 or has_session():
+            return response  # default_cache_control makes it private
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["HTTP_CACHE_MAX_AGE"]
+        response.vary.add("Cookie")  # the same URL is private for a visitor with a session
+        response.add_etag()
+        return response.make_conditional(request)
+
+    return wrapper
+
+
+def default_cache_control(response: Response) -> Response:
+    """Responses that did not choose may hold personal data: nobody may store them."""
+    if "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
