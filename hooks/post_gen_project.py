@@ -16,8 +16,12 @@ from pathlib import Path
 OPTION_FILES = {
     "cache_backend": {
         "simple": ["{package}/caching/simple.py"],
-        "filesystem": ["{package}/caching/filesystem.py"],
-        "redis": ["{package}/caching/redis.py", "tests/integration/test_cache_redis.py"],
+        "filesystem": ["{package}/caching/filesystem.py", "tests/test_filesystem_cache.py"],
+        "redis": [
+            "{package}/caching/redis.py",
+            "tests/integration/test_cache_redis.py",
+            "tests/test_redis_settings.py",
+        ],
         "memcached": [
             "{package}/caching/memcached.py",
             "tests/integration/test_cache_memcached.py",

@@ -72,3 +72,16 @@ def test_default_database_is_sqlite_in_instance_folder(make_app):
 )
 def test_database_url_picks_the_shipped_driver(given, expected):
     assert database_url(given) == expected
+
+
+@pytest.mark.parametrize("variable", ["APP_VERSION", "CACHE_KEY_PREFIX"])
+def test_cache_key_parts_must_not_contain_spaces(variable):
+    with pytest.raises(ConfigError, match=variable):
+        load_settings({variable: "two words"})
+
+
+def test_cache_keys_carry_the_release():
+    from {{ cookiecutter.package_name }}.caching.keys import release_prefix
+
+    settings = load_settings({"APP_VERSION": "2026.11.21-abc123", "CACHE_KEY_PREFIX": "shop:"})
+    assert release_prefix(settings) == "shop:2026.11.21-abc123:"

@@ -25,7 +25,7 @@ class Computation:
 @pytest.fixture
 def context(app):
     with app.app_context():
-        yield
+        yield app
 
 
 def store(value, fresh_for):
@@ -58,7 +58,12 @@ def test_others_serve_the_stale_value_while_one_recomputes(context):
 
 def test_without_a_value_others_wait_for_the_recomputation(context):
     cache.add(f"{KEY}:recomputing", True)
-    timer = threading.Timer(0.1, store, args=("from the other worker", 60))
+
+    def other_worker_stores():
+        with context.app_context():
+            store("from the other worker", fresh_for=60)
+
+    timer = threading.Timer(0.1, other_worker_stores)
     timer.start()
     compute = Computation()
     try:

@@ -51,3 +51,38 @@ def test_entries_are_shared_between_app_instances_when_the_backend_is(
     with other_worker.app_context():
         seen = cache.get("shared")
     assert seen == ("from the first worker" if SHARED_BETWEEN_PROCESSES else None)
+
+
+def test_has_answers_for_stored_and_missing_keys(cache_app):
+    with cache_app.app_context():
+        cache.set("present", "yes")
+        assert cache.has("present") is CACHING_ENABLED
+        assert cache.has("absent") is False
+
+
+def test_a_new_release_never_serves_the_old_releases_pages(
+    cache_app, make_app, real_cache_settings, render_count
+):
+    cache_app.test_client().get("/")
+    new_release = make_app(**real_cache_settings, APP_VERSION="next-release")
+    new_release.test_client().get("/")
+    assert len(render_count) == 2  # rendered again by the new code
+    cache_app.test_client().get("/")
+    assert len(render_count) == (2 if CACHING_ENABLED else 3)  # the old release's entry is intact
+
+
+def test_cache_clear_removes_every_release_of_this_app(
+    cache_app, make_app, real_cache_settings, render_count
+):
+    new_release = make_app(**real_cache_settings, APP_VERSION="next-release")
+    cache_app.test_client().get("/")
+    new_release.test_client().get("/")
+    assert new_release.test_cli_runner().invoke(args=["cache", "clear"]).exit_code == 0
+    with cache_app.app_context():
+        backend = cache.cache.backend
+        if hasattr(backend, "_generation"):
+            backend._generation = None  # memcached: as after GENERATION_TTL_SECONDS
+    cache_app.test_client().get("/")
+    # A per-process cache is cleared by restarting the process, not by another one.
+    cleared = SHARED_BETWEEN_PROCESSES or not CACHING_ENABLED
+    assert len(render_count) == (3 if cleared else 2)

@@ -1,10 +1,14 @@
-"""Memcached specifics: shared entries, namespaced clear(), SASL credentials."""
+"""Memcached specifics: namespaced clear(), several servers, SASL, outages."""
 
 import os
+import socket
+import threading
 
+import bmemcached
 import pytest
 
 from {{ cookiecutter.package_name }}.extensions import cache
+from tests.integration.concurrency import check_one_recomputation_per_expiry
 from tests.servers import free_port
 
 pytestmark = pytest.mark.integration
@@ -35,13 +39,22 @@ def test_clear_is_seen_by_other_instances(cache_app, make_app, real_cache_settin
         assert cache.get("page") is None
 
 
-def test_wrong_password_is_reported_by_status(cache_app, make_app, real_cache_settings):
+def test_wrong_password_is_explained_in_status_and_logs(
+    cache_app, make_app, real_cache_settings, tmp_path
+):
     if not real_cache_settings["CACHE_MEMCACHED_USERNAME"]:
         pytest.skip("the memcached server in MEMCACHED_SERVERS does not use SASL")
-    app = make_app(**{**real_cache_settings, "CACHE_MEMCACHED_PASSWORD": "wrong-password"})
-    body = app.test_client().get("/status").get_json()
+    app = make_app(
+        **{**real_cache_settings, "CACHE_MEMCACHED_PASSWORD": "wrong-password"},
+        LOG_DIR=str(tmp_path),
+    )
+    client = app.test_client()
+    assert client.get("/").status_code == 200
+    body = client.get("/status").get_json()
     assert body["status"] == "degraded"
-    assert body["cache"]["ok"] is False
+    assert "refused the SASL credentials" in body["cache"]["error"]
+    assert "MEMCACHED_PASSWORD" in body["cache"]["error"]
+    assert "refused the SASL credentials" in (tmp_path / "errors.log").read_text()
 
 
 def test_refused_connection_degrades_to_no_cache(make_app, real_cache_settings):
@@ -49,4 +62,55 @@ def test_refused_connection_degrades_to_no_cache(make_app, real_cache_settings):
     app = make_app(**{**real_cache_settings, **refused})
     client = app.test_client()
     assert client.get("/").status_code == 200
-    assert client.get("/status").get_json()["status"] == "degraded"
+    body = client.get("/status").get_json()
+    assert body["status"] == "degraded"
+    assert "ConnectionError: memcached 127.0.0.1:" in body["cache"]["error"]
+
+
+def test_silent_server_is_bounded_by_the_timeout(make_app, real_cache_settings, tmp_path):
+    # A socket that accepts connections and never answers.
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=lambda: listener.accept(), daemon=True).start()
+    silent = {
+        "CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{listener.getsockname()[1]}"],
+        "MEMCACHED_TIMEOUT": 0.2,
+        "CACHE_RETRY_INTERVAL": 60,
+        "LOG_DIR": str(tmp_path),
+    }
+    app = make_app(**{**real_cache_settings, **silent})
+    try:
+        client = app.test_client()
+        assert client.get("/").status_code == 200
+        assert client.get("/").status_code == 200
+        with app.app_context(), pytest.raises(ConnectionError, match="memcached 127.0.0.1:"):
+            cache.cache.backend.get("anything")
+    finally:
+        listener.close()
+    assert (tmp_path / "errors.log").read_text().count("serving without cache") == 1
+
+
+def test_keys_are_spread_over_every_server(cache_app, real_cache_settings):
+    """With several MEMCACHED_SERVERS, consistent hashing gives each server a share."""
+    servers = real_cache_settings["CACHE_MEMCACHED_SERVERS"]
+    names = [f"spread-{number}" for number in range(200)]
+    with cache_app.app_context():
+        cache.set_many(dict.fromkeys(names, "value"))
+        backend = cache.cache.backend
+        stored_keys = [backend._normalize_key(name) for name in names]
+    holders = set()
+    for server in servers:
+        client = bmemcached.Client(
+            [server],
+            real_cache_settings["CACHE_MEMCACHED_USERNAME"],
+            real_cache_settings["CACHE_MEMCACHED_PASSWORD"],
+        )
+        if any(value is not None for value in client.get_multi(stored_keys).values()):
+            holders.add(server)
+        client.disconnect_all()
+    assert holders == set(servers)
+
+
+def test_concurrent_requests_recompute_expired_statistics_once(
+    make_app, real_cache_settings, cache_app, monkeypatch
+):
+    check_one_recomputation_per_expiry(make_app, real_cache_settings, monkeypatch)

@@ -58,15 +58,7 @@ class BinaryMemcachedCache(MemcachedCache):
     def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
     ) -> "BinaryMemcachedCache":
-        import bmemcached
-
-        client = bmemcached.DistributedClient(
-            config["CACHE_MEMCACHED_SERVERS"],
-            username=config["CACHE_MEMCACHED_USERNAME"],
-            password=config["CACHE_MEMCACHED_PASSWORD"],
-            socket_timeout=config["MEMCACHED_TIMEOUT"],
-        )
-        kwargs.update(servers=AuthErrorExplainingClient(client), key_prefix=release_prefix(config))
+        kwargs.update(servers=create_client(config), key_prefix=release_prefix(config))
         cache = cls(*args, **kwargs)
         cache.namespace = app_namespace(config)
         return cache
@@ -98,6 +90,10 @@ class BinaryMemcachedCache(MemcachedCache):
     def _normalize_key(self, key: str) -> str:
         return f"{self.key_prefix}{self._current_generation()}:{key}"
 
+    def has(self, key: str) -> bool:
+        # cachelib probes with `append`, which bmemcached does not have.
+        return self._client.get(self._normalize_key(key)) is not None
+
     def clear(self) -> bool:
         self._current_generation()
         self._client.incr(self._generation_key, 1)
@@ -110,12 +106,55 @@ class AuthenticationFailedError(PermissionError):
     pass
 
 
-class AuthErrorExplainingClient:
-    """Turns the server's bare "Auth failure" into an error that says what to fix; it
-    reaches the logs and /status through the fail-safe wrapper."""
+def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
+    """A bmemcached DistributedClient (consistent hashing over MEMCACHED_SERVERS) whose
+    connection and authentication failures are raised, not turned into misses."""
+    import bmemcached
+    from bmemcached.protocol import Protocol
 
-    def __init__(self, client: Any) -> None:
+    class ReportingProtocol(Protocol):
+        # Protocol is thread-local: each thread has its own connection and error slot.
+        def _connection_error(self, exception: Exception) -> None:
+            super()._connection_error(exception)
+            failures.error = f"memcached {self.server}: {exception or type(exception).__name__}"
+
+    class ReportingClient(bmemcached.DistributedClient):
+        def set_servers(self, servers: list[str]) -> None:
+            super().set_servers(servers)
+            self._servers = [
+                ReportingProtocol(
+                    server=server.server,
+                    username=self.username,
+                    password=self.password,
+                    compression=self.compression,
+                    socket_timeout=self.socket_timeout,
+                    pickle_protocol=self.pickle_protocol,
+                    pickler=self.pickler,
+                    unpickler=self.unpickler,
+                    tls_context=self.tls_context,
+                    raw_data=self.raw_data,
+                )
+                for server in self._servers
+            ]
+
+    failures = threading.local()
+    client = ReportingClient(
+        config["CACHE_MEMCACHED_SERVERS"],
+        username=config["CACHE_MEMCACHED_USERNAME"],
+        password=config["CACHE_MEMCACHED_PASSWORD"],
+        socket_timeout=config["MEMCACHED_TIMEOUT"],
+    )
+    return ExplicitErrorsClient(client, failures)
+
+
+class ExplicitErrorsClient:
+    """bmemcached answers a dead server with a miss and a bad password with a bare
+    "Auth failure"; this raises both as errors that say what happened, so the
+    fail-safe wrapper can log the outage, pause, and report it in /status."""
+
+    def __init__(self, client: Any, failures: threading.local) -> None:
         self._client = client
+        self._failures = failures
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._client, name)
@@ -125,8 +164,9 @@ class AuthErrorExplainingClient:
         def call(*args: Any, **kwargs: Any) -> Any:
             from bmemcached.exceptions import MemcachedException
 
+            self._failures.error = None
             try:
-                return attribute(*args, **kwargs)
+                result = attribute(*args, **kwargs)
             except MemcachedException as error:
                 if error.code != AUTH_FAILURE_STATUS:
                     raise
@@ -134,5 +174,8 @@ class AuthErrorExplainingClient:
                     "memcached refused the SASL credentials: check MEMCACHED_USERNAME and "
                     f"MEMCACHED_PASSWORD (or MEMCACHIER_*); the server said {error.message!r}"
                 ) from error
+            if self._failures.error:
+                raise ConnectionError(self._failures.error)
+            return result
 
         return call

@@ -153,7 +153,8 @@ class PrefixedRedisCache(RedisCache):
             return super().get_many(*keys)
         # MGET needs every key in one hash slot; the cluster client splits it per slot.
         prefixed = [self._get_prefix() + key for key in keys]
-        return [self.serializer.loads(value) for value in self._read_client.mget_nonatomic(prefixed)]
+        values = self._read_client.mget_nonatomic(prefixed)
+        return [self.serializer.loads(value) for value in values]
 
     def clear(self) -> bool:
         # SCAN instead of KEYS or FLUSHDB: other apps may share this database. Every
