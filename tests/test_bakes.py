@@ -1,6 +1,5 @@
 """Bake every combination, check what it contains, lint it and run its own tests."""
 
-import os
 import re
 import subprocess
 import sys
@@ -8,10 +7,10 @@ import sys
 import pytest
 
 import services
-from matrix import bake_matrix, combination_id, option_values
+from baked import MATRIX, generated_suite_env, matrix_params, run_generated_suite, unexpected_skips
+from matrix import option_values
 from template import cookiecutter_config, load_hook, template_files
 
-MATRIX = bake_matrix()
 post_gen = load_hook("post_gen_project")
 
 # What only a chosen option may bring in: modules it imports, distributions it needs.
@@ -23,39 +22,11 @@ OPTION_FOOTPRINT = {
     ("database", "mysql"): ((), ("PyMySQL",)),
     ("use_sentry", True): (("sentry_sdk",), ("sentry-sdk",)),
 }
-# Skips that a generated suite may report even where services are required.
-ALLOWED_SKIP = "does not use SASL"
-# Variables of the app itself: the baked suites get them from the test, not from here.
-APP_VARIABLES = re.compile(
-    r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*"
-    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*)$"
-)
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
 
 
 def bake_matrix_values(option):
     return option_values(cookiecutter_config())[option]
-
-
-def matrix_params(rows=MATRIX):
-    return [
-        pytest.param(row, id=combination_id(row), marks=pytest.mark.xdist_group(combination_id(row)))
-        for row in rows
-    ]
-
-
-@pytest.fixture(scope="session")
-def bakes(cookies_session):
-    """One bake per combination per test process, shared by that combination's tests."""
-    done = {}
-
-    def bake(row):
-        key = combination_id(row)
-        if key not in done:
-            done[key] = cookies_session.bake(extra_context=row)
-        return done[key]
-
-    return bake
 
 
 def project_files(project):
@@ -156,38 +127,6 @@ def test_long_names_stay_lint_clean(cookies, cache_backend):
     assert_ruff_clean(result.project_path)
 
 
-def generated_suite_env(row, database_url, **extra):
-    env = {name: value for name, value in os.environ.items() if not APP_VARIABLES.match(name)}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    if services.REQUIRE_SERVICES:
-        env["REQUIRE_SERVICES"] = "1"
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    if row["cache_backend"] == "redis":
-        services.require_redis()
-        env["REDIS_URL"] = services.REDIS_URL
-    if row["cache_backend"] == "memcached":
-        services.require_memcached(services.MEMCACHED_SERVERS)
-        env["MEMCACHED_SERVERS"] = services.MEMCACHED_SERVERS
-    env.update(extra)
-    return env
-
-
-def run_generated_suite(project, env, *args):
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rfEs", *args],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    return output
-
-
 @pytest.fixture
 def database_url(row):
     if row["database"] == "sqlite":
@@ -204,10 +143,6 @@ def test_generated_suite_passes_on_real_servers(bakes, row, database_url):
     assert " passed" in output
     if services.REQUIRE_SERVICES:
         assert unexpected_skips(output) == []
-
-
-def unexpected_skips(output):
-    return [line for line in output.splitlines() if line.startswith("SKIPPED") and ALLOWED_SKIP not in line]
 
 
 SASL_ROWS = [row for row in MATRIX if row["cache_backend"] == "memcached"]

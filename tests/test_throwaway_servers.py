@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from throwaway_servers import (
     ServerProcess,
     free_port,

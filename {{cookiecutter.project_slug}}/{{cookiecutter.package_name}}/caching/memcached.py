@@ -114,6 +114,11 @@ def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
 
     class ReportingProtocol(Protocol):
         # Protocol is thread-local: each thread has its own connection and error slot.
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            # No reconnection delay of its own: the fail-safe wrapper's retry interval rules.
+            self.set_retry_delay(0)
+
         def _connection_error(self, exception: Exception) -> None:
             super()._connection_error(exception)
             failures.error = f"memcached {self.server}: {exception or type(exception).__name__}"

@@ -100,7 +100,6 @@ def build_client(config: dict[str, Any]) -> Any:
                 startup_nodes=nodes,
                 password=config["CACHE_REDIS_PASSWORD"],
                 ssl=config["CACHE_REDIS_SSL"],
-                cluster_error_retry_attempts=0,
                 **options,
             )
         )

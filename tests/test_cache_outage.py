@@ -1,0 +1,153 @@
+"""A cache server dies under gunicorn with 2 workers, then comes back.
+
+Every request must still answer correctly, the outage must be logged once per worker and
+interval (not per request), /status must say "degraded", and caching must resume without
+a restart. The server is a throwaway one: the developer's own is never touched.
+"""
+
+import json
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from baked import MATRIX, generated_suite_env, matrix_params
+from throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
+
+PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
+SEEDED_TASKS = 3
+RECOVERY_TIMEOUT = 20.0
+
+
+def outage_rows():
+    return [
+        next(row for row in MATRIX if row["cache_backend"] == backend and row["database"] == "sqlite")
+        for backend in ("redis", "memcached")
+    ]
+
+
+THROWAWAY = {
+    "redis": {
+        "start": lambda tmp_path: redis_server(tmp_path),
+        "env": lambda server: {"REDIS_URL": f"redis://{server.address}/0"},
+        "entries": lambda server: redis_dbsize(server.address),
+    },
+    "memcached": {
+        "start": lambda tmp_path: memcached_server(),
+        "env": lambda server: {"MEMCACHED_SERVERS": server.address},
+        "entries": lambda server: int(memcached_stats(server.address)["curr_items"]),
+    },
+}
+
+
+def fetch(port, path):
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def wait_until(check, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"{what} within {timeout} s")
+
+
+def answers(port):
+    try:
+        return fetch(port, "/status")[0] in (200, 503)
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("row", matrix_params(outage_rows()))
+def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
+    project = bakes(row).project_path
+    backend = THROWAWAY[row["cache_backend"]]
+    logs = tmp_path / "logs"
+    with backend["start"](tmp_path) as server:
+        env = generated_suite_env(
+            row,
+            f"sqlite:///{tmp_path}/served.sqlite",
+            APP_ENV="production",
+            SECRET_KEY="a-production-secret-for-the-outage-test",
+            LOG_DIR=str(logs),
+            CACHE_OUTAGE_LOG_INTERVAL="600",
+            CACHE_RETRY_INTERVAL="0.5",
+            **backend["env"](server),
+        )
+        for command in (["db", "upgrade"], ["seed", "--count", str(SEEDED_TASKS)]):
+            done = subprocess.run(
+                [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert done.returncode == 0, done.stderr
+        port = free_port()
+        gunicorn = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda: answers(port), 30, "gunicorn did not answer")
+            check_caching(port, server, backend)
+
+            server.kill()
+            for _ in range(10):
+                check_every_page(port)
+            status, body = fetch(port, "/status")
+            report = json.loads(body)
+            assert status == 200
+            assert report["status"] == "degraded"
+            assert report["cache"]["ok"] is False
+            reports = (logs / "errors.log").read_text().count("serving without cache")
+            assert 1 <= reports <= 2  # once per worker, not once per request
+
+            server.restart()
+            wait_until(
+                lambda: (
+                    check_every_page(port)
+                    and backend["entries"](server) > 0
+                    and all(status_of(port) == "ok" for _ in range(4))
+                ),  # both workers, likely
+                RECOVERY_TIMEOUT,
+                "caching did not resume",
+            )
+            assert "answers again" in (logs / "app.log").read_text()
+        finally:
+            gunicorn.terminate()
+            gunicorn.wait(timeout=30)
+
+
+def status_of(port):
+    return json.loads(fetch(port, "/status")[1])["status"]
+
+
+def check_caching(port, server, backend):
+    assert check_every_page(port)
+    assert backend["entries"](server) > 0  # the pages and statistics went into the cache
+
+
+def check_every_page(port):
+    """Every page answers 200 with the right content, cache or no cache."""
+    for path in PAGES:
+        status, body = fetch(port, path)
+        assert status == 200, (path, status, body[:300])
+    statistics = json.loads(fetch(port, "/api/tasks/statistics")[1])
+    assert statistics["total"] == SEEDED_TASKS
+    assert len(json.loads(fetch(port, "/api/tasks")[1])["tasks"]) == SEEDED_TASKS
+    return True
