@@ -121,7 +121,8 @@ def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
 
         def _connection_error(self, exception: Exception) -> None:
             super()._connection_error(exception)
-            failures.error = f"memcached {self.server}: {exception or type(exception).__name__}"
+            reason = str(exception) or type(exception).__name__
+            failures.error = f"memcached {self.server}: {reason}"
 
     class ReportingClient(bmemcached.DistributedClient):
         def set_servers(self, servers: list[str]) -> None:
