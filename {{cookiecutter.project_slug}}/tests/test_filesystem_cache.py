@@ -1,6 +1,9 @@
 """The filesystem backend: bounded by CACHE_THRESHOLD, one namespace per release."""
 
+from {{ cookiecutter.package_name }}.caching import filesystem
 from {{ cookiecutter.package_name }}.extensions import cache
+
+BACKEND = f"{filesystem.__name__}.ReleaseFileSystemCache"
 
 
 def cache_files(directory):
@@ -10,7 +13,7 @@ def cache_files(directory):
 def test_threshold_bounds_the_number_of_files(make_app, tmp_path):
     directory = tmp_path / "cache"
     app = make_app(
-        CACHE_BACKEND="{{ cookiecutter.package_name }}.caching.filesystem.ReleaseFileSystemCache",
+        CACHE_BACKEND=BACKEND,
         CACHE_DIR=str(directory),
         CACHE_THRESHOLD=5,
     )
@@ -24,7 +27,7 @@ def test_threshold_bounds_the_number_of_files(make_app, tmp_path):
 def test_releases_use_different_files_and_clear_removes_all(make_app, tmp_path):
     directory = tmp_path / "cache"
     settings = {
-        "CACHE_BACKEND": "{{ cookiecutter.package_name }}.caching.filesystem.ReleaseFileSystemCache",
+        "CACHE_BACKEND": BACKEND,
         "CACHE_DIR": str(directory),
     }
     old, new = make_app(**settings, APP_VERSION="1"), make_app(**settings, APP_VERSION="2")
