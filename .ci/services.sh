@@ -254,9 +254,18 @@ ensure_memcached_sasl() {
         die "memcached-sasl failed to start on $HOST:$MEMCACHED_SASL_PORT"
 }
 
+# The template tests also start throwaway servers from these binaries
+# (Sentinel, Cluster, crash and restart): make sure every one is on PATH.
+ensure_server_binaries() {
+    command -v redis-cli >/dev/null || apt_install redis-tools
+    command -v redis-server >/dev/null || apt_install redis-server
+    command -v memcached >/dev/null || apt_install memcached
+}
+
 # --- main ----------------------------------------------------------------------
 
 ensure_redis
+ensure_server_binaries
 ensure_postgres
 ensure_mariadb
 ensure_memcached

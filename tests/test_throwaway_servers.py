@@ -75,6 +75,16 @@ def test_free_port_leaves_room_for_the_cluster_bus():
                 sock.bind(("127.0.0.1", candidate))
 
 
+def crash_and_restart(server):
+    """SIGKILL the server, check it is gone, start it again on the same port."""
+    crashed = server.pid
+    server.kill()
+    assert not reachable(server.address)
+    assert process_state(crashed) is None
+    server.restart()
+    assert server.pid != crashed
+
+
 def test_redis_server_counts_keys_crashes_and_restarts_on_its_port(tmp_path):
     with redis_server(tmp_path) as server:
         assert server.address == f"127.0.0.1:{server.port}"
@@ -84,13 +94,7 @@ def test_redis_server_counts_keys_crashes_and_restarts_on_its_port(tmp_path):
         assert redis_dbsize(server.address) == 1
         assert redis_command(server.address, "GET", "k") == "v"
 
-        crashed = server.pid
-        server.kill()
-        assert not reachable(server.address)
-        assert process_state(crashed) is None
-
-        server.restart()
-        assert server.pid != crashed
+        crash_and_restart(server)
         assert exchange(server.address, b"PING\r\n") == b"+PONG\r\n"
         assert redis_dbsize(server.address) == 0  # a new process, and nothing was persisted
         last = server.pid
@@ -105,13 +109,7 @@ def test_memcached_counts_items_crashes_and_restarts_on_its_port():
         assert memcached_stats(server.address)["curr_items"] == "1"
         assert exchange(server.address, b"get k\r\n", end=b"END\r\n") == b"VALUE k 0 1\r\nv\r\nEND\r\n"
 
-        crashed = server.pid
-        server.kill()
-        assert not reachable(server.address)
-        assert process_state(crashed) is None
-
-        server.restart()
-        assert server.pid != crashed
+        crash_and_restart(server)
         assert memcached_stats(server.address)["curr_items"] == "0"
         last = server.pid
     assert not reachable(server.address)

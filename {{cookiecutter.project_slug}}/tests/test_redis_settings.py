@@ -2,7 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }}.caching import redis
+from {{ cookiecutter.package_name }}.caching import redis as redis_backend
 from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
 from tests.servers import free_port
 
@@ -52,7 +52,7 @@ def test_unreachable_topology_at_start_up_is_an_outage_not_a_crash(make_app, top
         "CACHE_REDIS_CLUSTER_NODES": [],
         topology: [("127.0.0.1", free_port())],
     }
-    app = make_app(CACHE_BACKEND=f"{redis.__name__}.PrefixedRedisCache", **unreachable)
+    app = make_app(CACHE_BACKEND=f"{redis_backend.__name__}.PrefixedRedisCache", **unreachable)
     client = app.test_client()
     assert client.get("/").status_code == 200
     body = client.get("/status").get_json()
