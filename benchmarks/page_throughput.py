@@ -114,6 +114,7 @@ def main():
             **os.environ,
             "APP_ENV": "production",
             "SECRET_KEY": "benchmark-secret-not-for-production",
+            "TRUSTED_HOSTS": "127.0.0.1",
             "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite",
             "LOG_LEVEL": "WARNING",
         }

@@ -112,6 +112,20 @@ def test_ruff_is_clean(bakes, row):
     assert_ruff_clean(bakes(row).project_path)
 
 
+@pytest.mark.parametrize("row", matrix_params())
+def test_bandit_finds_nothing_of_medium_severity_or_more(bakes, row):
+    project = bakes(row).project_path
+    result = subprocess.run(
+        [sys.executable, "-m", "bandit", "-c", "pyproject.toml", "-r", ".", "--severity-level", "medium"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No issues identified." in result.stdout
+
+
 @pytest.mark.parametrize("cache_backend", bake_matrix_values("cache_backend"))
 def test_long_names_stay_lint_clean(cookies, cache_backend):
     # Package names end up in imports and strings: a long one must not break line lengths.

@@ -1,9 +1,9 @@
 """The documented ways to run the app, as real processes."""
 
+import http.client
 import os
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 from tests.servers import free_port, wait_for
@@ -17,6 +17,7 @@ def process_env(tmp_path, **extra):
         **os.environ,
         "APP_ENV": "production",
         "SECRET_KEY": "a-production-secret-for-this-test",
+        "TRUSTED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path}/served.sqlite",
         "CACHE_DEFAULT_TIMEOUT": "60",
     }
@@ -44,12 +45,16 @@ def test_migrations_seed_and_export_from_the_command_line(tmp_path):
     assert "Added 4 demo tasks" in seed.stdout
 
 
-def fetch(url):
+def fetch(port, path):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback URL)
-            return response.status, response.read()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
     except OSError:
         return None
+    finally:
+        connection.close()
 
 
 def test_gunicorn_serves_the_app_factory(tmp_path):
@@ -70,12 +75,12 @@ def test_gunicorn_serves_the_app_factory(tmp_path):
         env=process_env(tmp_path),
     )
     try:
-        answer = wait_for(lambda: fetch(f"http://127.0.0.1:{port}/status"), timeout=30)
+        answer = wait_for(lambda: fetch(port, "/status"), timeout=30)
         assert answer is not None, "gunicorn did not answer"
         status, body = answer
         assert status == 200
         assert b'"database":{"ok":true}' in body.replace(b" ", b"").replace(b"\n", b"")
-        assert fetch(f"http://127.0.0.1:{port}/")[0] == 200
+        assert fetch(port, "/")[0] == 200
     finally:
         server.terminate()
         server.wait(timeout=30)

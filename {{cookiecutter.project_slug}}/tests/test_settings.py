@@ -39,12 +39,24 @@ def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
-def test_production_sets_secure_cookies(monkeypatch):
+def test_production_refuses_to_answer_any_host(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_sets_secure_cookies_hosts_and_hsts(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.org, www.example.org")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["TRUSTED_HOSTS"] == ["example.org", "www.example.org"]
+    assert app.config["HSTS_MAX_AGE"] >= 31536000
     assert app.debug is False
 
 

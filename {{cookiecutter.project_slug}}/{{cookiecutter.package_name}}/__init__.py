@@ -23,6 +23,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from .http_caching import default_cache_control
     from .logging_config import configure_logging
+    from .security import security_headers
 
     configure_logging(settings)
     {%- if cookiecutter.use_sentry %}
@@ -37,6 +38,7 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     init_extensions(app)
     register_blueprints(app)
     app.after_request(default_cache_control)
+    app.after_request(security_headers)
     register_commands(app)
     return app
 

@@ -1,17 +1,19 @@
 """Log handlers for remote destinations, each fed through a queue by its own thread."""
 
 import atexit
+import http.client
 import json
 import logging
 import queue
 import sys
-import urllib.request
 from logging.handlers import QueueHandler, QueueListener, SMTPHandler
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import has_request_context, request
 
 REMOTE_TIMEOUT_SECONDS = 5.0
+WEBHOOK_CONNECTIONS = {"https": http.client.HTTPSConnection, "http": http.client.HTTPConnection}
 _listeners: list[QueueListener] = []
 
 
@@ -51,21 +53,35 @@ class SlackWebhookHandler(QuietHandlerMixin, logging.Handler):
 
     def __init__(self, webhook_url: str, timeout: float = REMOTE_TIMEOUT_SECONDS) -> None:
         super().__init__()
+        parts = urlsplit(webhook_url)
+        if parts.scheme not in WEBHOOK_CONNECTIONS or not parts.hostname:
+            raise ValueError(f"SLACK_WEBHOOK_URL must be an https:// URL, not {webhook_url!r}.")
         self.webhook_url = webhook_url
         self.timeout = timeout
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            body = json.dumps({"text": self.format(record)}).encode()
-            post = urllib.request.Request(  # noqa: S310 (the URL comes from settings)
-                self.webhook_url,
-                data=body,
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(post, timeout=self.timeout):  # noqa: S310
-                pass
+            self.post(json.dumps({"text": self.format(record)}).encode())
         except Exception:
             self.handleError(record)
+
+    def post(self, body: bytes) -> None:
+        # http.client rather than urlopen: only http(s), never file:// or other handlers.
+        parts = urlsplit(self.webhook_url)
+        connection = WEBHOOK_CONNECTIONS[parts.scheme](
+            parts.hostname, parts.port, timeout=self.timeout
+        )
+        try:
+            path = parts.path + (f"?{parts.query}" if parts.query else "")
+            connection.request(
+                "POST", path or "/", body=body, headers={"Content-Type": "application/json"}
+            )
+            response = connection.getresponse()
+            response.read()
+            if response.status >= 400:
+                raise OSError(f"Slack answered {response.status} {response.reason}")
+        finally:
+            connection.close()
 
 
 def queued(target: logging.Handler) -> QueueHandler:

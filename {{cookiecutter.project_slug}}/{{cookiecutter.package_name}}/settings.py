@@ -28,6 +28,12 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "DEBUG": app_env == "development" and env.bool("FLASK_DEBUG", False),
         "TESTING": app_env == "testing",
         "SECRET_KEY": env.str("SECRET_KEY", PLACEHOLDER_SECRET_KEY),
+        # Host names this app answers to; requests for any other Host get a 400.
+        "TRUSTED_HOSTS": env.list("TRUSTED_HOSTS", []) or None,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "HSTS_MAX_AGE": env.int(
+            "HSTS_MAX_AGE", 365 * 24 * 3600 if app_env == "production" else 0, minimum=0
+        ),
         "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL", "")),
         "DATABASE_CONNECT_TIMEOUT": env.int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
         "LOG_LEVEL": env.choice(
@@ -75,4 +81,9 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         raise ConfigError(
             "SECRET_KEY must be set to a long random value in production "
             '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
+        )
+    if settings["APP_ENV"] == "production" and not settings["TRUSTED_HOSTS"]:
+        raise ConfigError(
+            "TRUSTED_HOSTS must list the host names this app answers to in production "
+            "(comma-separated, for example example.org,www.example.org)."
         )

@@ -1,7 +1,7 @@
 """Error responses negotiated between JSON (API clients) and HTML (browsers)."""
 
 from flask import render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from ..extensions import db
 from . import bp
@@ -29,7 +29,14 @@ def _allow_header(error: HTTPException) -> dict[str, str]:
 
 @bp.app_errorhandler(HTTPException)
 def handle_http_error(error: HTTPException):
+    if isinstance(error, SecurityError):
+        # An untrusted Host: no URL can be built for it, so no page that links anywhere.
+        return f"{error.code} {error.name}: {error.description}", error.code, _plain_text()
     return error_response(error)
+
+
+def _plain_text() -> dict[str, str]:
+    return {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.app_errorhandler(InternalServerError)
