@@ -3,16 +3,14 @@
 from typing import Any
 
 from flask import jsonify
-from werkzeug.exceptions import NotFound
 
 from ..extensions import db
 from ..http_caching import public_page
 from ..models import Task
+from ..tasks.queries import newest_tasks
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
 from .payloads import InvalidPayload, json_object, task_fields
-
-LIST_LIMIT = 100
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -26,10 +24,7 @@ def task_json(task: Task) -> dict[str, Any]:
 
 
 def get_task_or_404(task_id: int) -> Task:
-    task = db.session.get(Task, task_id)
-    if task is None:
-        raise NotFound(f"There is no task {task_id}.")
-    return task
+    return db.get_or_404(Task, task_id, description=f"There is no task {task_id}.")
 
 
 @bp.errorhandler(InvalidPayload)
@@ -41,8 +36,7 @@ def invalid_payload(error: InvalidPayload):
 
 @bp.get("/tasks")
 def list_tasks():
-    newest = db.select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(LIST_LIMIT)
-    return {"tasks": [task_json(task) for task in db.session.scalars(newest)]}
+    return {"tasks": [task_json(task) for task in newest_tasks()]}
 
 
 @bp.post("/tasks")

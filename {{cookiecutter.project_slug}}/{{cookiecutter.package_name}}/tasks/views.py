@@ -8,19 +8,17 @@ from ..extensions import db
 from ..models import Task
 from . import bp
 from .csv_export import csv_lines
+from .queries import newest_tasks
 from .statistics import count_tasks, task_statistics
 
 EXPORT_BATCH_SIZE = 500
-LIST_LIMIT = 100
 
 
 @bp.get("/")
 def list_tasks():
-    newest = select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(LIST_LIMIT)
-    tasks = db.session.scalars(newest)
     return render_template(
         "tasks/list.html",
-        tasks=tasks.all(),
+        tasks=newest_tasks(),
         open_count=count_tasks(done=False),
         done_count=count_tasks(done=True),
         statistics=task_statistics(),
