@@ -10,9 +10,11 @@ DESCRIPTION_MAX_LENGTH = 10_000
 
 
 class InvalidPayload(BadRequest):
-    def __init__(self, errors: dict[str, str]) -> None:
+    """A 400 whose JSON body names each invalid field (see errors/handlers.py)."""
+
+    def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("The request body has invalid fields.")
-        self.errors = errors
+        self.fields = fields
 
 
 def json_object() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from ..models import Task
 from ..tasks.queries import newest_tasks
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
-from .payloads import InvalidPayload, json_object, task_fields
+from .payloads import json_object, task_fields
 
 
 def task_json(task: Task) -> dict[str, Any]:
@@ -25,13 +25,6 @@ def task_json(task: Task) -> dict[str, Any]:
 
 def get_task_or_404(task_id: int) -> Task:
     return db.get_or_404(Task, task_id, description=f"There is no task {task_id}.")
-
-
-@bp.errorhandler(InvalidPayload)
-def invalid_payload(error: InvalidPayload):
-    body = {"error": {"code": 400, "name": error.name, "message": error.description}}
-    body["error"]["fields"] = error.errors
-    return body, 400
 
 
 @bp.get("/tasks")

@@ -17,8 +17,11 @@ def wants_json() -> bool:
 def error_response(error: HTTPException):
     code = error.code or 500
     if wants_json():
-        response = {"error": {"code": code, "name": error.name, "message": error.description}}
-        return response, code, _allow_header(error)
+        body = {"code": code, "name": error.name, "message": error.description}
+        fields = getattr(error, "fields", None)
+        if fields:
+            body["fields"] = fields  # what was wrong with each field of a request body
+        return {"error": body}, code, _allow_header(error)
     return render_template("errors/error.html", error=error), code, _allow_header(error)
 
 
