@@ -27,7 +27,7 @@ def create_failsafe_cache(
     backend_class = import_string(config["CACHE_BACKEND"])
     backend = backend_class.factory(app, config, args, options)
     return FailSafeCache(
-        backend, config["CACHE_OUTAGE_LOG_INTERVAL"], config.get("CACHE_RETRY_INTERVAL", 0)
+        backend, config["CACHE_OUTAGE_LOG_INTERVAL"], config["CACHE_RETRY_INTERVAL"]
     )
 
 

@@ -166,10 +166,15 @@ class ExplicitErrorsClient:
         attribute = getattr(self._client, name)
         if not callable(attribute):
             return attribute
+        call = self._explained(attribute)
+        # Kept on the instance: the next lookup finds it without coming here again.
+        setattr(self, name, call)
+        return call
+
+    def _explained(self, attribute: Any) -> Any:
+        from bmemcached.exceptions import MemcachedException
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            from bmemcached.exceptions import MemcachedException
-
             self._failures.error = None
             try:
                 result = attribute(*args, **kwargs)
