@@ -7,8 +7,12 @@ import pytest  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 from {{ cookiecutter.package_name }} import create_app  # noqa: E402
-from {{ cookiecutter.package_name }}.extensions import db  # noqa: E402
+from {{ cookiecutter.package_name }}.extensions import db, limiter  # noqa: E402
 from {{ cookiecutter.package_name }}.main import views  # noqa: E402
+from {{ cookiecutter.package_name }}.users_cli import sync_roles  # noqa: E402
+
+from .accounts import add_user, log_in_for_api  # noqa: E402
+from .servers import SMTPServer  # noqa: E402
 
 # Hermetic by default: SQLite in memory and an in-process cache. The tests under
 # tests/integration use the real servers named by the environment instead.
@@ -23,6 +27,13 @@ HERMETIC_SETTINGS = {
     "MAIL_SERVER": "",
     "SLACK_WEBHOOK_URL": "",
     "SENTRY_DSN": "",
+    # Links in e-mails come from here; the tests' requests use another Host on purpose.
+    "BASE_URL": "https://app.example",
+    # Argon2id at its cheapest: the tests check the flows, not the cost.
+    "ARGON2_TIME_COST": 1,
+    "ARGON2_MEMORY_COST": 8,
+    "ARGON2_PARALLELISM": 1,
+    "RATELIMIT_STORAGE_URI": "memory://",
 }
 
 
@@ -36,6 +47,9 @@ def make_app():
         if create_tables:
             with app.app_context():
                 db.create_all()
+                sync_roles()
+        with app.app_context():
+            limiter.reset()  # one limiter per process: no counts from the previous test
         apps.append(app)
         return app
 
@@ -59,6 +73,32 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def writer(app):
+    """A client logged in as a confirmed user who may write, sending the CSRF header."""
+    add_user(app, "writer@example.org")
+    return log_in_for_api(app.test_client(), "writer@example.org")
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port, for this test process."""
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    smtp_server.messages.clear()
+    return smtp_server
+
+
+@pytest.fixture
+def mail_app(make_app, smtp_server):
+    """An app that sends its e-mails to the real SMTP server."""
+    return make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ def test_matching_etag_gets_304_without_a_body(client):
     assert again.data == b""
 
 
-def test_changed_content_gets_a_new_etag_and_a_full_answer(client):
+def test_changed_content_gets_a_new_etag_and_a_full_answer(client, writer):
     old = client.get("/api/tasks/statistics").get_etag()[0]
-    client.post("/api/tasks", json={"title": "One more"})
+    writer.post("/api/tasks", json={"title": "One more"})
     response = client.get("/api/tasks/statistics", headers={"If-None-Match": f'"{old}"'})
     assert response.status_code == 200
     assert response.get_json()["total"] == 1

@@ -18,6 +18,7 @@ def process_env(tmp_path, **extra):
         "APP_ENV": "production",
         "SECRET_KEY": "a-production-secret-for-this-test",
         "TRUSTED_HOSTS": "127.0.0.1",
+        "BASE_URL": "http://127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path}/served.sqlite",
         "CACHE_DEFAULT_TIMEOUT": "60",
     }

@@ -21,6 +21,13 @@ def test_defaults_need_no_environment():
         ("FLASK_DEBUG", "maybe"),
         ("MAIL_PORT", "smtp"),
         ("SENTRY_TRACES_SAMPLE_RATE", "often"),
+        ("BASE_URL", "example.org"),
+        ("BASE_URL", "javascript:alert(1)"),
+        ("BASE_URL", "https://example.org/?next=x"),
+        ("PASSWORD_MIN_LENGTH", "6"),
+        ("ARGON2_MEMORY_COST", "lots"),
+        ("AUTH_RATE_LIMIT", "five a minute"),
+        ("REMEMBER_COOKIE_DAYS", "0"),
     ],
 )
 def test_bad_values_name_their_variable(name, value):
@@ -47,14 +54,28 @@ def test_production_refuses_to_answer_any_host(monkeypatch):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
 
+def test_production_refuses_to_build_links_without_base_url(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
+    monkeypatch.setenv("TRUSTED_HOSTS", "example.org")
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(ConfigError, match="BASE_URL must be set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
 def test_production_sets_secure_cookies_hosts_and_hsts(monkeypatch):
     monkeypatch.setenv("APP_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
     monkeypatch.setenv("TRUSTED_HOSTS", "example.org, www.example.org")
+    monkeypatch.setenv("BASE_URL", "https://example.org/")
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["BASE_URL"] == "https://example.org"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
     assert app.config["TRUSTED_HOSTS"] == ["example.org", "www.example.org"]
     assert app.config["HSTS_MAX_AGE"] >= 31536000
     assert app.debug is False

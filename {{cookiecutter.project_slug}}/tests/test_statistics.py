@@ -7,19 +7,19 @@ from {{ cookiecutter.package_name }}.tasks import statistics
 from {{ cookiecutter.package_name }}.tasks.statistics import STATISTICS_KEY, task_statistics
 
 
-def add_task(client, title="A task", done=False):
-    return client.post("/api/tasks", json={"title": title, "done": done}).get_json()
+def add_task(writer, title="A task", done=False):
+    return writer.post("/api/tasks", json={"title": title, "done": done}).get_json()
 
 
 def count_queries(statements):
     return sum("count(" in statement.lower() for statement in statements)
 
 
-def test_statistics_are_computed_from_the_tasks(client):
-    add_task(client, "open one")
-    add_task(client, "done one", done=True)
-    add_task(client, "done two", done=True)
-    body = client.get("/api/tasks/statistics").get_json()
+def test_statistics_are_computed_from_the_tasks(writer):
+    add_task(writer, "open one")
+    add_task(writer, "done one", done=True)
+    add_task(writer, "done two", done=True)
+    body = writer.get("/api/tasks/statistics").get_json()
     assert body["total"] == 3
     assert body["done"] == 2
     assert body["open"] == 1
@@ -27,40 +27,40 @@ def test_statistics_are_computed_from_the_tasks(client):
     assert body["oldest_open"] is not None
 
 
-def test_task_page_counts_are_memoized(client, sql_statements):
-    add_task(client)
-    client.get("/tasks/")
+def test_task_page_counts_are_memoized(writer, sql_statements):
+    add_task(writer)
+    writer.get("/tasks/")
     first_render = count_queries(sql_statements)
-    client.get("/tasks/")
+    writer.get("/tasks/")
     assert first_render > 0
     assert count_queries(sql_statements) == first_render  # the second page ran no count
 
 
-def test_adding_a_task_invalidates_by_function_and_by_key(client):
-    add_task(client)
-    assert "1 open · 0 done" in client.get("/tasks/").get_data(as_text=True)
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 1
-    add_task(client, done=True)
-    assert "1 open · 1 done" in client.get("/tasks/").get_data(as_text=True)
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 2
+def test_adding_a_task_invalidates_by_function_and_by_key(writer):
+    add_task(writer)
+    assert "1 open · 0 done" in writer.get("/tasks/").get_data(as_text=True)
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 1
+    add_task(writer, done=True)
+    assert "1 open · 1 done" in writer.get("/tasks/").get_data(as_text=True)
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 2
 
 
-def test_renaming_a_task_keeps_the_cached_statistics(app, client, sql_statements):
-    task = add_task(client)
-    client.get("/tasks/")
+def test_renaming_a_task_keeps_the_cached_statistics(app, writer, sql_statements):
+    task = add_task(writer)
+    writer.get("/tasks/")
     before = count_queries(sql_statements)
-    client.patch(f"/api/tasks/{task['id']}", json={"title": "Renamed"})
-    page = client.get("/tasks/").get_data(as_text=True)
+    writer.patch(f"/api/tasks/{task['id']}", json={"title": "Renamed"})
+    page = writer.get("/tasks/").get_data(as_text=True)
     assert "Renamed" in page
     assert count_queries(sql_statements) == before  # counts and statistics still cached
 
 
-def test_completing_a_task_invalidates_the_statistics(client):
-    task = add_task(client)
-    client.get("/tasks/")
-    client.patch(f"/api/tasks/{task['id']}", json={"done": True})
-    assert "0 open · 1 done" in client.get("/tasks/").get_data(as_text=True)
-    assert client.get("/api/tasks/statistics").get_json()["done"] == 1
+def test_completing_a_task_invalidates_the_statistics(writer):
+    task = add_task(writer)
+    writer.get("/tasks/")
+    writer.patch(f"/api/tasks/{task['id']}", json={"done": True})
+    assert "0 open · 1 done" in writer.get("/tasks/").get_data(as_text=True)
+    assert writer.get("/api/tasks/statistics").get_json()["done"] == 1
 
 
 def test_conditional_invalidation_decides_by_the_changed_fields(app):
@@ -70,11 +70,11 @@ def test_conditional_invalidation_decides_by_the_changed_fields(app):
         assert statistics.tasks_changed() is True
 
 
-def test_deleting_a_task_invalidates_the_statistics(client):
-    task = add_task(client)
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 1
-    client.delete(f"/api/tasks/{task['id']}")
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 0
+def test_deleting_a_task_invalidates_the_statistics(writer):
+    task = add_task(writer)
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 1
+    writer.delete(f"/api/tasks/{task['id']}")
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 0
 
 
 def test_micro_cache_answers_before_the_shared_cache(app):
@@ -97,7 +97,7 @@ def test_micro_cache_can_be_switched_off(make_app):
         assert task_statistics()["total"] == 7
 
 
-def test_seed_command_invalidates_the_statistics(app, client, runner):
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 0
+def test_seed_command_invalidates_the_statistics(app, writer, runner):
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 0
     assert runner.invoke(args=["seed", "--count", "2"]).exit_code == 0
-    assert client.get("/api/tasks/statistics").get_json()["total"] == 2
+    assert writer.get("/api/tasks/statistics").get_json()["total"] == 2

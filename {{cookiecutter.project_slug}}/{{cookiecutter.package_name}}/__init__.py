@@ -35,6 +35,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings)
+    if settings["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = settings["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
     init_extensions(app)
     register_blueprints(app)
     app.after_request(default_cache_control)
@@ -44,9 +49,11 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def init_extensions(app: Flask) -> None:
+    from .auth.login import init_login
     from .caching.tiers import init_micro_cache
     from .database import default_database_url, engine_options
-    from .extensions import cache, db, migrate
+    from .extensions import cache, csrf, db, mail, migrate
+    from .rate_limiting import init_rate_limiting
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
@@ -60,10 +67,16 @@ def init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
     cache.init_app(app)
     init_micro_cache(app)
+    csrf.init_app(app)
+    mail.init_app(app)
+    init_login(app)
+    init_rate_limiting(app)
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
     from .tasks import bp as tasks_bp
@@ -72,10 +85,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(main_bp)
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
     app.register_blueprint(api_bp, url_prefix="/api")
+    app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_commands(app: Flask) -> None:
     from .cli import cache_cli, seed_command
+    from .users_cli import roles_cli, users_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(cache_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(roles_cli)

@@ -1,8 +1,12 @@
 """Extension objects, created unbound; create_app() binds them to an app."""
 
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -26,3 +30,8 @@ migrate = Migrate()
 # (caching/tiers.py says which data may live in which).
 cache = Cache()
 micro_cache = Cache()
+csrf = CSRFProtect()
+mail = Mail()
+# Storage from the cache backend (rate_limiting.py). A storage outage lets requests
+# through and is logged: rate limiting must never lock everybody out.
+limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)

@@ -8,8 +8,11 @@ from flask import Response, current_app, make_response, request
 
 
 def has_session() -> bool:
-    """A visitor with a session (logged in, flashed messages) gets a fresh, private page."""
-    return current_app.config["SESSION_COOKIE_NAME"] in request.cookies
+    """A visitor with a session (logged in, remembered, flashed messages) gets a fresh,
+    private page."""
+    cookies = request.cookies
+    config = current_app.config
+    return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
 
 
 def public_page(view: Callable[..., Any]) -> Callable[..., Response]:

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .caching import cache_settings
 from .env import EnvReader
@@ -42,21 +43,87 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "LOG_DIR": env.str("LOG_DIR", ""),
         "LOG_MAX_BYTES": env.int("LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
         "LOG_BACKUP_COUNT": env.int("LOG_BACKUP_COUNT", 5, minimum=1),
+        # Where the app is reached from outside: links in e-mails are built from it,
+        # never from the Host header of a request.
+        "BASE_URL": base_url(env, app_env),
+        # Behind this many reverse proxies, trust X-Forwarded-For/-Proto (0: none).
+        "PROXY_COUNT": env.int("PROXY_COUNT", 0, minimum=0),
+        # Without MAIL_SERVER, e-mails are written to the log instead (development).
         "MAIL_SERVER": env.str("MAIL_SERVER", ""),
         "MAIL_PORT": env.int("MAIL_PORT", 25, minimum=1),
         "MAIL_USE_TLS": env.bool("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": env.bool("MAIL_USE_SSL", False),
         "MAIL_USERNAME": env.str("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.str("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": env.str("MAIL_DEFAULT_SENDER", "{{ cookiecutter.author_email }}"),
+        "MAIL_TIMEOUT": env.float("MAIL_TIMEOUT", 10.0),
+        # Sending is decided by MAIL_SERVER (mail.py), also in tests.
+        "MAIL_SUPPRESS_SEND": False,
         "ADMINS": env.list("ADMINS", ["{{ cookiecutter.author_email }}"]),
         "SLACK_WEBHOOK_URL": env.str("SLACK_WEBHOOK_URL", ""),
         "SENTRY_DSN": env.str("SENTRY_DSN", ""),
         "SENTRY_TRACES_SAMPLE_RATE": env.float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     }
     settings.update(cache_settings(env, default_prefix="{{ cookiecutter.package_name }}"))
+    settings.update(account_settings(env))
     if app_env == "production":
-        settings.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True)
+        settings.update(
+            SESSION_COOKIE_SECURE=True,
+            SESSION_COOKIE_HTTPONLY=True,
+            REMEMBER_COOKIE_SECURE=True,
+        )
     return settings
+
+
+def account_settings(env: EnvReader) -> dict[str, Any]:
+    """Passwords, tokens, sessions and rate limits of the accounts (auth/)."""
+    hour = 3600
+    return {
+        "PASSWORD_MIN_LENGTH": env.int("PASSWORD_MIN_LENGTH", 12, minimum=8),
+        # Argon2id; the defaults are RFC 9106's second recommendation (64 MiB, 3 passes),
+        # above OWASP's minimum. Raising them upgrades each hash at its next login.
+        "ARGON2_TIME_COST": env.int("ARGON2_TIME_COST", 3, minimum=1),
+        "ARGON2_MEMORY_COST": env.int("ARGON2_MEMORY_COST", 65536, minimum=8),
+        "ARGON2_PARALLELISM": env.int("ARGON2_PARALLELISM", 4, minimum=1),
+        "CONFIRM_TOKEN_MAX_AGE": env.int("CONFIRM_TOKEN_MAX_AGE", 48 * hour, minimum=60),
+        "RESET_TOKEN_MAX_AGE": env.int("RESET_TOKEN_MAX_AGE", hour, minimum=60),
+        "EMAIL_CHANGE_TOKEN_MAX_AGE": env.int("EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * hour, minimum=60),
+        "REMEMBER_COOKIE_NAME": "remember_token",
+        "REMEMBER_COOKIE_DURATION": env.int("REMEMBER_COOKIE_DAYS", 14, minimum=1) * 24 * hour,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Login, registration, resend and reset submissions per client address.
+        "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "5 per minute; 50 per day"),
+        "RATELIMIT_ENABLED": env.bool("RATELIMIT_ENABLED", True),
+        # Empty: the cache backend's server (caching/<backend>.py rate_limit_storage).
+        "RATELIMIT_STORAGE_URI": env.str("RATELIMIT_STORAGE_URI", ""),
+        # A CSRF token lives as long as the session that holds it.
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def rate_limit(env: EnvReader, name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.str(name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise env.error(
+            f'{name} must be rate limits like "5 per minute; 50 per day", not {value!r}.'
+        ) from None
+    return value
+
+
+def base_url(env: EnvReader, app_env: str) -> str:
+    default = "" if app_env == "production" else "http://localhost:5000"
+    value = env.str("BASE_URL", default).rstrip("/")
+    if not value:
+        return value  # refused in production by check_settings
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise env.error(f"BASE_URL must look like https://example.org, not {value!r}.")
+    return value
 
 
 def database_url(url: str) -> str:
@@ -86,4 +153,9 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         raise ConfigError(
             "TRUSTED_HOSTS must list the host names this app answers to in production "
             "(comma-separated, for example example.org,www.example.org)."
+        )
+    if settings["APP_ENV"] == "production" and not settings["BASE_URL"]:
+        raise ConfigError(
+            "BASE_URL must be set in production: the address users reach the app at, "
+            "for the links in e-mails (for example https://example.org)."
         )

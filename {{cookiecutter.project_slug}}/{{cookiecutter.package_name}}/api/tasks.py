@@ -1,12 +1,19 @@
-"""JSON API for tasks. Every change goes through here and invalidates what it affects."""
+"""JSON API for tasks. Every change goes through here and invalidates what it affects.
+
+Reading is public. Changing needs a logged-in, confirmed user with the WRITE permission
+(the session cookie, plus the CSRF token of the page in an X-CSRFToken header); a task
+may be changed by its owner or a moderator.
+"""
 
 from typing import Any
 
-from flask import jsonify
+from flask import abort, jsonify
+from flask_login import current_user
 
+from ..auth.permissions import permission_required
 from ..extensions import db
 from ..http_caching import public_page
-from ..models import Task
+from ..models import Permission, Task
 from ..tasks.queries import newest_tasks
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
@@ -20,11 +27,19 @@ def task_json(task: Task) -> dict[str, Any]:
         "description": task.description,
         "done": task.done,
         "created_at": task.created_at.isoformat(),
+        "owner_id": task.owner_id,
     }
 
 
 def get_task_or_404(task_id: int) -> Task:
     return db.get_or_404(Task, task_id, description=f"There is no task {task_id}.")
+
+
+def editable_task_or_403(task_id: int) -> Task:
+    task = get_task_or_404(task_id)
+    if not task.editable_by(current_user):
+        abort(403, description="Only the task's owner or a moderator may change it.")
+    return task
 
 
 @bp.get("/tasks")
@@ -33,8 +48,9 @@ def list_tasks():
 
 
 @bp.post("/tasks")
+@permission_required(Permission.WRITE)
 def create_task():
-    task = Task(**task_fields(json_object(), partial=False))
+    task = Task(**task_fields(json_object(), partial=False), owner_id=current_user.id)
     db.session.add(task)
     db.session.commit()
     tasks_changed()
@@ -47,8 +63,9 @@ def get_task(task_id: int):
 
 
 @bp.patch("/tasks/<int:task_id>")
+@permission_required(Permission.WRITE)
 def update_task(task_id: int):
-    task = get_task_or_404(task_id)
+    task = editable_task_or_403(task_id)
     fields = task_fields(json_object(), partial=True)
     changed = {name for name, value in fields.items() if getattr(task, name) != value}
     for name in changed:
@@ -59,8 +76,9 @@ def update_task(task_id: int):
 
 
 @bp.delete("/tasks/<int:task_id>")
+@permission_required(Permission.WRITE)
 def delete_task(task_id: int):
-    db.session.delete(get_task_or_404(task_id))
+    db.session.delete(editable_task_or_403(task_id))
     db.session.commit()
     tasks_changed()
     return "", 204

@@ -3,9 +3,14 @@
 from typing import Any
 
 from ..env import EnvReader
-from .{{ cookiecutter.cache_backend }} import BACKEND_NAME, SHARED_BETWEEN_PROCESSES, backend_settings
+from .{{ cookiecutter.cache_backend }} import (
+    BACKEND_NAME,
+    SHARED_BETWEEN_PROCESSES,
+    backend_settings,
+    rate_limit_storage,
+)
 
-__all__ = ["BACKEND_NAME", "SHARED_BETWEEN_PROCESSES", "cache_settings"]
+__all__ = ["BACKEND_NAME", "SHARED_BETWEEN_PROCESSES", "cache_settings", "rate_limit_storage"]
 
 
 def cache_settings(env: EnvReader, default_prefix: str) -> dict[str, Any]:

@@ -43,3 +43,8 @@ class ReleaseFileSystemCache(FileSystemCache):
         if key == self._fs_count_file:  # the file count is shared by every release
             return super()._get_filename(key)
         return super()._get_filename(self.key_prefix + key)
+
+
+def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's storage: in memory, per process, like this cache."""
+    return "memory://", {}

@@ -11,3 +11,8 @@ SHARED_BETWEEN_PROCESSES = False
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:
     return {"CACHE_BACKEND": "flask_caching.backends.NullCache"}
+
+
+def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's storage: in memory, per process, like this cache."""
+    return "memory://", {}

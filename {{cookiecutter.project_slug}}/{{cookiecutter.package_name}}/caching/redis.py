@@ -45,6 +45,30 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
     }
 
 
+def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's storage on the same Redis topology, with the same short timeouts."""
+    options: dict[str, Any] = {
+        "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_READ_TIMEOUT"],
+    }
+    sentinels = config["CACHE_REDIS_SENTINELS"]
+    nodes = config["CACHE_REDIS_CLUSTER_NODES"]
+    if sentinels or nodes:
+        if config["CACHE_REDIS_PASSWORD"]:
+            options["password"] = config["CACHE_REDIS_PASSWORD"]
+        if config["CACHE_REDIS_SSL"]:
+            options["ssl"] = True
+    if sentinels:
+        hosts = ",".join(f"{host}:{port}" for host, port in sentinels)
+        options["db"] = config["CACHE_REDIS_DB"]
+        if config["CACHE_REDIS_SENTINEL_PASSWORD"]:
+            options["sentinel_kwargs"] = {"password": config["CACHE_REDIS_SENTINEL_PASSWORD"]}
+        return f"redis+sentinel://{hosts}/{config['CACHE_REDIS_SENTINEL_MASTER']}", options
+    if nodes:
+        return "redis+cluster://" + ",".join(f"{host}:{port}" for host, port in nodes), options
+    return config["CACHE_REDIS_URL"], options
+
+
 def check_redis_url(env: EnvReader, url: str) -> None:
     parts = urlsplit(url)
     try:

@@ -14,3 +14,8 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
         "CACHE_BACKEND": "flask_caching.backends.SimpleCache",
         "CACHE_THRESHOLD": env.int("CACHE_THRESHOLD", 500, minimum=1),
     }
+
+
+def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Flask-Limiter's storage: in memory, per process, like this cache."""
+    return "memory://", {}

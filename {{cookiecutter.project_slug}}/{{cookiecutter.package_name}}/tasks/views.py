@@ -1,28 +1,54 @@
 from collections.abc import Iterator
 
-from flask import Response, render_template
+from flask import Response, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from ..auth.permissions import permission_required
 from ..extensions import db
-from ..models import Task
+from ..models import Permission, Task
 from . import bp
 from .csv_export import csv_lines
+from .forms import TaskForm
 from .queries import newest_tasks
-from .statistics import count_tasks, task_statistics
+from .statistics import count_tasks, task_statistics, tasks_changed
 
 EXPORT_BATCH_SIZE = 500
 
 
 @bp.get("/")
 def list_tasks():
-    return render_template(
+    # Only writers get the form (and with it a CSRF token in their session).
+    form = TaskForm() if current_user.can(Permission.WRITE) else None
+    return render_tasks(form)
+
+
+def render_tasks(form: TaskForm | None, status: int = 200):
+    page = render_template(
         "tasks/list.html",
         tasks=newest_tasks(),
         open_count=count_tasks(done=False),
         done_count=count_tasks(done=True),
         statistics=task_statistics(),
+        form=form,
     )
+    return page, status
+
+
+@bp.post("/")
+@permission_required(Permission.WRITE)
+def create_task():
+    form = TaskForm()
+    if not form.validate_on_submit():
+        return render_tasks(form, status=400)
+    task = Task(title=form.title.data.strip(), description=form.description.data or "")
+    task.owner_id = current_user.id
+    db.session.add(task)
+    db.session.commit()
+    tasks_changed()
+    flash(f"Added “{task.title}”.", "success")
+    return redirect(url_for("tasks.list_tasks"))
 
 
 @bp.get("/export.csv")

@@ -1,0 +1,85 @@
+"""The account forms. Flask-WTF adds and checks a CSRF token on every one."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from ..models.user import EMAIL_LENGTH
+from .passwords import password_problem
+
+
+def email_field(label: str = "E-mail") -> EmailField:
+    return EmailField(
+        label,
+        validators=[DataRequired(), Email(), Length(max=EMAIL_LENGTH)],
+        filters=[lambda value: value.strip() if value else value],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+def acceptable_password(form: FlaskForm, field: PasswordField) -> None:
+    email_field_data = getattr(form, "email", None)
+    problem = password_problem(field.data or "", email_field_data.data if email_field_data else "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def new_password_fields() -> tuple[PasswordField, PasswordField]:
+    return (
+        PasswordField(
+            "Password",
+            validators=[DataRequired(), acceptable_password],
+            render_kw={"autocomplete": "new-password"},
+        ),
+        PasswordField(
+            "Repeat the password",
+            validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+            render_kw={"autocomplete": "new-password"},
+        ),
+    )
+
+
+class RegistrationForm(FlaskForm):
+    email = email_field()
+    password, password_confirm = new_password_fields()
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField(
+        "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    remember = BooleanField("Keep me logged in on this device")
+
+
+class EmailOnlyForm(FlaskForm):
+    """Resend the confirmation, or ask for a password reset."""
+
+    email = email_field()
+
+
+class ResetPasswordForm(FlaskForm):
+    password, password_confirm = new_password_fields()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password, password_confirm = new_password_fields()
+
+
+class ChangeEmailForm(FlaskForm):
+    email = email_field("New e-mail")
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ConfirmActionForm(FlaskForm):
+    """A form with nothing but its CSRF token: log out, resend for the logged-in user."""
+

@@ -1,0 +1,74 @@
+"""Flask-Login: who the current user is, and what an unconfirmed one may see."""
+
+from datetime import timedelta
+
+from flask import Flask, abort, redirect, request, url_for
+from flask_login import LoginManager, current_user
+
+from ..errors.handlers import wants_json
+from ..extensions import db
+from ..http_caching import has_session
+from ..models import AnonymousUser, User
+from ..models.types import utc_now
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
+login_manager.anonymous_user = AnonymousUser
+
+# An unconfirmed user may use these endpoints (and no others).
+UNCONFIRMED_ENDPOINTS = frozenset(
+    {
+        "auth.unconfirmed",
+        "auth.confirm",
+        "auth.resend_confirmation",
+        "auth.logout",
+        "main.status",
+        "static",
+    }
+)
+# last_seen is written at most this often per user: not a write on every request.
+LAST_SEEN_RESOLUTION = timedelta(minutes=5)
+
+
+def init_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(limit_unconfirmed_users)
+
+
+@login_manager.user_loader
+def load_user(session_id: str) -> User | None:
+    user_id, _, fingerprint = session_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.password_fingerprint != fingerprint:
+        return None  # the password changed since: this session is over
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if wants_json():
+        abort(401, description="Log in to use this endpoint.")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def limit_unconfirmed_users():
+    # Anonymous visitors carry no session cookie: they cost one dict lookup here.
+    if not has_session() or not current_user.is_authenticated:
+        return None
+    _record_last_seen(current_user)
+    if current_user.confirmed or request.endpoint in UNCONFIRMED_ENDPOINTS:
+        return None
+    if wants_json():
+        abort(403, description="Confirm your e-mail address first.")
+    return redirect(url_for("auth.unconfirmed"))
+
+
+def _record_last_seen(user: User) -> None:
+    now = utc_now()
+    if user.last_seen is None or now - user.last_seen >= LAST_SEEN_RESOLUTION:
+        user.last_seen = now
+        db.session.commit()

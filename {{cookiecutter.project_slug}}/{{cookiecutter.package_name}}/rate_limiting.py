@@ -1,0 +1,21 @@
+"""Flask-Limiter on the cache backend's storage, and the 429 page."""
+
+import logging
+
+from flask import Flask
+
+from .caching import rate_limit_storage
+from .extensions import limiter
+
+logger = logging.getLogger(__name__)
+
+
+def init_rate_limiting(app: Flask) -> None:
+    config = app.config
+    if not config.get("RATELIMIT_STORAGE_URI"):
+        uri, options = rate_limit_storage(config)
+        config["RATELIMIT_STORAGE_URI"] = uri
+        config.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
+    # Several apps may share one Redis or Memcached: keep their counters apart.
+    config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['CACHE_KEY_PREFIX']}limits")
+    limiter.init_app(app)

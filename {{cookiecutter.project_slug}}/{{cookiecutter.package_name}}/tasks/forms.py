@@ -1,0 +1,10 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from ..api.payloads import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+
+
+class TaskForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX_LENGTH)])
+    description = TextAreaField("Description", validators=[Length(max=DESCRIPTION_MAX_LENGTH)])

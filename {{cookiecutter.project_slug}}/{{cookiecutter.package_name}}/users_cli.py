@@ -1,0 +1,85 @@
+"""Flask commands for accounts: `flask users create-admin|list`, `flask roles sync`."""
+
+import os
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .auth.passwords import hash_password, password_problem
+from .extensions import db
+from .models import Role, User
+from .models.types import utc_now
+from .models.user import ADMIN_ROLE, ROLES, normalise_email
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+roles_cli = AppGroup("roles", help="Manage roles.")
+# For automation (deploy scripts, containers): the password without a prompt.
+ADMIN_PASSWORD_VARIABLE = "ADMIN_PASSWORD"  # noqa: S105 (a variable name)
+
+
+def sync_roles() -> list[str]:
+    """Make the roles table match ROLES; returns what changed."""
+    existing = {role.name: role for role in db.session.scalars(select(Role))}
+    changes = []
+    for name, permissions in ROLES.items():
+        role = existing.get(name)
+        if role is None:
+            db.session.add(Role(name=name, permissions=int(permissions)))
+            changes.append(f"added {name}")
+        elif role.permissions != permissions:
+            role.permissions = int(permissions)
+            changes.append(f"updated {name}")
+    db.session.commit()
+    return changes
+
+
+@roles_cli.command("sync")
+def sync_roles_command() -> None:
+    """Create or update the default roles (User, Moderator, Administrator)."""
+    changes = sync_roles()
+    click.echo("Roles: " + (", ".join(changes) if changes else "already up to date") + ".")
+
+
+@users_cli.command("create-admin")
+@click.option("--email", prompt="E-mail", help="The administrator's e-mail address.")
+def create_admin(email: str) -> None:
+    """Create a confirmed administrator, or promote an existing account.
+
+    The password is prompted for without echo, or read from ADMIN_PASSWORD.
+    """
+    email = normalise_email(email)
+    if "@" not in email:
+        raise click.BadParameter(f"{email!r} is not an e-mail address.", param_hint="--email")
+    sync_roles()
+    role = db.session.scalar(select(Role).filter_by(name=ADMIN_ROLE))
+    user = User.by_email(email)
+    password = os.environ.get(ADMIN_PASSWORD_VARIABLE) or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    problem = password_problem(password, email)
+    if problem:
+        raise click.ClickException(f"Password refused: {problem}")
+    if user is None:
+        user = User(email=email)
+        db.session.add(user)
+    user.password_hash = hash_password(password)
+    user.role = role
+    if not user.confirmed:
+        user.confirmed, user.confirmed_at = True, utc_now()
+    db.session.commit()
+    click.echo(f"{email} is an administrator.")
+
+
+@users_cli.command("list")
+def list_users() -> None:
+    """Every account with its role and state."""
+    users = db.session.scalars(select(User).order_by(User.id)).all()
+    if not users:
+        click.echo("No users yet. Create one with: flask users create-admin")
+        return
+    for user in users:
+        role = user.role.name if user.role else "no role"
+        state = "confirmed" if user.confirmed else "unconfirmed"
+        seen = user.last_seen.strftime("%Y-%m-%d %H:%M") if user.last_seen else "never"
+        click.echo(f"{user.id}\t{user.email}\t{role}\t{state}\tlast seen {seen}")
