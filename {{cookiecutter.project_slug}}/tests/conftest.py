@@ -11,7 +11,7 @@ from {{ cookiecutter.package_name }}.extensions import db, limiter  # noqa: E402
 from {{ cookiecutter.package_name }}.main import views  # noqa: E402
 from {{ cookiecutter.package_name }}.users_cli import sync_roles  # noqa: E402
 
-from .accounts import add_user, log_in_for_api  # noqa: E402
+from .account_helpers import add_user, log_in_for_api  # noqa: E402
 from .servers import SMTPServer  # noqa: E402
 
 # Hermetic by default: SQLite in memory and an in-process cache. The tests under

@@ -1,11 +1,16 @@
-"""Helpers for tests that use accounts: users in the database, CSRF tokens, logging in."""
+"""Helpers for tests that use accounts: users in the database, CSRF tokens, logging in,
+and the e-mails the real SMTP server received."""
 
+import email
+import email.policy
 import re
 
 from {{ cookiecutter.package_name }}.auth.passwords import hash_password
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Role, User
 from {{ cookiecutter.package_name }}.models.types import utc_now
+
+from .servers import wait_for
 
 PASSWORD = "a-long-unusual-passphrase-42"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -43,11 +48,11 @@ def csrf_token(client, path):
     return next(group for group in match.groups() if group)
 
 
-def submit(client, path, data, follow=False):
-    """POST a form on `path` the way a browser does: with the token of the form."""
-    return client.post(
-        path, data={**data, "csrf_token": csrf_token(client, path)}, follow_redirects=follow
-    )
+def submit(client, path, data, follow=False, token_from=None):
+    """POST a form on `path` the way a browser does: with the token of the form (taken
+    from the page `token_from` when `path` shows no form)."""
+    token = csrf_token(client, token_from or path)
+    return client.post(path, data={**data, "csrf_token": token}, follow_redirects=follow)
 
 
 def log_in(client, email, password=PASSWORD, remember=False, next_path=None):
@@ -68,3 +73,34 @@ def log_in_for_api(client, email, password=PASSWORD):
 
 def flashes(response):
     return re.findall(r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S)
+
+
+def received(smtp_server, to, count=1, timeout=10.0):
+    """The messages the SMTP server received for `to`, once there are `count` of them
+    (sending happens on a background thread)."""
+    def for_recipient():
+        found = [
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+            for envelope in list(smtp_server.messages)
+            if to in envelope.rcpt_tos
+        ]
+        return found if len(found) >= count else None
+
+    messages = wait_for(for_recipient, timeout=timeout)
+    assert messages, f"no e-mail for {to} within {timeout} s"
+    return messages
+
+
+def link_in(message, base_url):
+    """The one link of an account e-mail, the same in its text and HTML parts."""
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    links = re.findall(re.escape(base_url) + r"/auth/[^\s\"<]+", text)
+    assert len(set(links)) == 1, text
+    assert links[0] in html
+    return links[0]
+
+
+def path_of(link, base_url):
+    assert link.startswith(base_url + "/"), link
+    return link.removeprefix(base_url)

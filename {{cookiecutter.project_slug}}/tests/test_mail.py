@@ -1,0 +1,54 @@
+"""E-mail delivery: never blocking or breaking a request, logged when it fails."""
+
+from pathlib import Path
+
+from .account_helpers import PASSWORD, submit
+from .servers import free_port, wait_for
+
+
+def register(client, email):
+    return submit(
+        client,
+        "/auth/register",
+        {"email": email, "password": PASSWORD, "password_confirm": PASSWORD},
+    )
+
+
+def test_refused_smtp_connection_keeps_the_registration_and_logs_why(make_app, tmp_path):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), LOG_DIR=str(tmp_path))
+    client = app.test_client()
+    response = register(client, "new@example.org")
+    assert response.status_code == 302  # the account exists; the mail is late
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "may take a few minutes" in page
+    log = Path(tmp_path, "errors.log")
+    logged = wait_for(lambda: log.exists() and "new@example.org" in log.read_text())
+    assert logged, "the failed delivery was not logged"
+    line = next(line for line in log.read_text().splitlines() if "new@example.org" in line)
+    assert "ConnectionRefusedError" in line
+
+
+def test_without_mail_server_the_message_goes_to_the_log(make_app, tmp_path):
+    app = make_app(MAIL_SERVER="", LOG_DIR=str(tmp_path))
+    register(app.test_client(), "dev@example.org")
+    text = Path(tmp_path, "app.log").read_text()
+    assert "E-mail not sent (MAIL_SERVER is not set), to dev@example.org" in text
+    assert app.config["BASE_URL"] + "/auth/confirm/" in text
+
+
+def test_a_silent_smtp_server_times_out(make_app, tmp_path):
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        app = make_app(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=silent.getsockname()[1],
+            MAIL_TIMEOUT=0.5,
+            LOG_DIR=str(tmp_path),
+        )
+        response = register(app.test_client(), "late@example.org")
+        assert response.status_code == 302
+        log = Path(tmp_path, "errors.log")
+        assert wait_for(lambda: log.exists() and "timed out" in log.read_text(), timeout=10)
