@@ -115,6 +115,7 @@ def main():
             "APP_ENV": "production",
             "SECRET_KEY": "benchmark-secret-not-for-production",
             "TRUSTED_HOSTS": "127.0.0.1",
+            "BASE_URL": "http://127.0.0.1",
             "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite",
             "LOG_LEVEL": "WARNING",
         }

@@ -104,6 +104,7 @@ def next_steps(answers):
     steps += [
         f"flask --app {package} db upgrade",
         f"flask --app {package} seed",
+        f"flask --app {package} users create-admin --email you@example.org",
         f"flask --app {package} run --debug",
         "pytest",
     ]

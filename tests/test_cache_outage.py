@@ -79,6 +79,7 @@ def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
             APP_ENV="production",
             SECRET_KEY="a-production-secret-for-the-outage-test",
             TRUSTED_HOSTS="127.0.0.1",
+            BASE_URL="http://127.0.0.1",
             LOG_DIR=str(logs),
             CACHE_OUTAGE_LOG_INTERVAL="600",
             CACHE_RETRY_INTERVAL="0.5",

@@ -13,7 +13,9 @@ from {{ cookiecutter.package_name }}.models.types import utc_now
 from .servers import wait_for
 
 PASSWORD = "a-long-unusual-passphrase-42"
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -72,12 +74,15 @@ def log_in_for_api(client, email, password=PASSWORD):
 
 
 def flashes(response):
-    return re.findall(r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S)
+    return re.findall(
+        r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S
+    )
 
 
 def received(smtp_server, to, count=1, timeout=10.0):
     """The messages the SMTP server received for `to`, once there are `count` of them
     (sending happens on a background thread)."""
+
     def for_recipient():
         found = [
             email.message_from_bytes(envelope.content, policy=email.policy.default)

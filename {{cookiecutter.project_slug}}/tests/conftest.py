@@ -48,8 +48,9 @@ def make_app():
             with app.app_context():
                 db.create_all()
                 sync_roles()
-        with app.app_context():
-            limiter.reset()  # one limiter per process: no counts from the previous test
+        if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+            with app.app_context():
+                limiter.reset()  # one limiter per process: no counts from the previous test
         apps.append(app)
         return app
 

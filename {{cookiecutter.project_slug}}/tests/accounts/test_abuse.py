@@ -8,14 +8,21 @@ pytestmark = pytest.mark.integration
 
 ANONYMOUS_FORMS = {
     "/auth/login": {"email": "user@example.org", "password": PASSWORD},
-    "/auth/register": {"email": "n@example.org", "password": PASSWORD, "password_confirm": PASSWORD},
+    "/auth/register": {
+        "email": "n@example.org",
+        "password": PASSWORD,
+        "password_confirm": PASSWORD,
+    },
     "/auth/resend": {"email": "user@example.org"},
     "/auth/reset": {"email": "user@example.org"},
 }
 LOGGED_IN_FORMS = {
     "/auth/logout": {},
-    "/auth/change-password": {"current_password": PASSWORD, "password": "x" * 20,
-                              "password_confirm": "x" * 20},
+    "/auth/change-password": {
+        "current_password": PASSWORD,
+        "password": "x" * 20,
+        "password_confirm": "x" * 20,
+    },
     "/auth/change-email": {"email": "new@example.org", "current_password": PASSWORD},
     "/tasks/": {"title": "A task"},
 }
@@ -61,4 +68,6 @@ def test_rate_limit_answers_429_and_counts_only_submissions(app, client, path):
     assert "429 Too Many Requests" in limited.get_data(as_text=True)
     assert "Retry-After" in limited.headers
     # Other visitors are not locked out.
-    assert client.post(path, data=data, environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code != 429
+    assert (
+        client.post(path, data=data, environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code != 429
+    )

@@ -4,8 +4,17 @@ import pytest
 
 from {{ cookiecutter.package_name }}.auth.tokens import Purpose, make_token
 
-from ..account_helpers import add_user, flashes, get_user, link_in, log_in, path_of, received, submit
-from ..account_helpers import PASSWORD
+from ..account_helpers import (
+    PASSWORD,
+    add_user,
+    flashes,
+    get_user,
+    link_in,
+    log_in,
+    path_of,
+    received,
+    submit,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +59,8 @@ def test_link_works_only_for_its_user_and_current_address(app, client):
     add_user(app, "intruder@example.org")
     with app.test_request_context():
         token = make_token(
-            Purpose.CHANGE_EMAIL, {"user": old_id, "old": "old@example.org", "new": "new@example.org"}
+            Purpose.CHANGE_EMAIL,
+            {"user": old_id, "old": "old@example.org", "new": "new@example.org"},
         )
     log_in(client, "intruder@example.org")
     refused = client.get(f"/auth/change-email/{token}", follow_redirects=True)

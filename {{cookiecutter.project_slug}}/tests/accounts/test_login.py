@@ -15,7 +15,10 @@ pytestmark = pytest.mark.integration
 def test_wrong_password_and_unknown_address_get_the_same_answer(app, client):
     add_user(app, "known@example.org")
     answers = []
-    for email, password in [("known@example.org", "not-the-password"), ("nobody@example.org", PASSWORD)]:
+    for email, password in [
+        ("known@example.org", "not-the-password"),
+        ("nobody@example.org", PASSWORD),
+    ]:
         response = log_in(client, email, password)
         assert response.status_code == 200
         answers.append(flashes(response))
@@ -37,7 +40,9 @@ def test_login_sets_last_seen_and_clears_the_old_session(app, client):
 def test_remember_me_outlives_the_session_cookie(app, client):
     add_user(app, "user@example.org")
     response = log_in(client, "user@example.org", remember=True)
-    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token="))
+    cookie = next(
+        c for c in response.headers.getlist("Set-Cookie") if c.startswith("remember_token=")
+    )
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     client.delete_cookie(app.config["SESSION_COOKIE_NAME"])  # the browser was closed
@@ -57,7 +62,10 @@ def test_protected_page_sends_to_login_and_back(app, client):
     response = client.get("/auth/account")
     assert response.status_code == 302
     assert response.headers["Location"] == "/auth/login?next=/auth/account"
-    assert log_in(client, "user@example.org", next_path="/auth/account").headers["Location"] == "/auth/account"
+    assert (
+        log_in(client, "user@example.org", next_path="/auth/account").headers["Location"]
+        == "/auth/account"
+    )
 
 
 @pytest.mark.parametrize("target", REFUSED_TARGETS)
@@ -94,7 +102,8 @@ def test_hash_is_upgraded_at_login_when_the_parameters_change(app, client):
     log_in(client, "user@example.org")
     new_hash = get_user(app, "user@example.org").password_hash
     assert new_hash != old_hash
-    assert "t=2," in new_hash and new_hash.startswith("$argon2id$")
+    assert "t=2," in new_hash
+    assert new_hash.startswith("$argon2id$")
     assert PasswordHasher().verify(new_hash, PASSWORD)
 
 

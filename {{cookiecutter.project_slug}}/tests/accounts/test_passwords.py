@@ -51,7 +51,9 @@ def test_reset_answers_the_same_for_unknown_addresses(app, smtp_server):
     add_user(app, "user@example.org")
     known = flashes(ask_for_reset(app, "user@example.org"))
     unknown = flashes(ask_for_reset(app, "nobody@example.org"))
-    assert [m.replace("user@", "X@") for m in known] == [m.replace("nobody@", "X@") for m in unknown]
+    assert [m.replace("user@", "X@") for m in known] == [
+        m.replace("nobody@", "X@") for m in unknown
+    ]
     received(smtp_server, "user@example.org")
     assert all("nobody@example.org" not in e.rcpt_tos for e in smtp_server.messages)
 
@@ -99,8 +101,11 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(app, clie
     other_device = app.test_client()
     log_in(client, "user@example.org")
     log_in(other_device, "user@example.org", remember=True)
-    data = {"current_password": "wrong-current-password", "password": NEW_PASSWORD,
-            "password_confirm": NEW_PASSWORD}
+    data = {
+        "current_password": "wrong-current-password",
+        "password": NEW_PASSWORD,
+        "password_confirm": NEW_PASSWORD,
+    }
     refused = submit(client, "/auth/change-password", data)
     assert refused.status_code == 200
     assert "not your current password" in refused.get_data(as_text=True)

@@ -39,7 +39,8 @@ def test_admin_pages_need_the_admin_permission(app, client):
     admin = app.test_client()
     log_in(admin, "admin@example.org")
     page = admin.get("/admin/users").get_data(as_text=True)
-    assert "user@example.org" in page and "Administrator" in page
+    assert "user@example.org" in page
+    assert "Administrator" in page
 
 
 def test_a_user_without_write_permission_cannot_add_tasks(app, client):
@@ -69,8 +70,11 @@ def test_anonymous_api_writes_get_401(app):
 
 
 def test_only_owner_or_moderator_may_change_a_task(app):
-    for email, role in [("owner@example.org", "User"), ("other@example.org", "User"),
-                        ("moderator@example.org", "Moderator")]:
+    for email, role in [
+        ("owner@example.org", "User"),
+        ("other@example.org", "User"),
+        ("moderator@example.org", "Moderator"),
+    ]:
         add_user(app, email, role=role)
     owner = log_in_for_api(app.test_client(), "owner@example.org")
     task = owner.post("/api/tasks", json={"title": "Mine"}).get_json()

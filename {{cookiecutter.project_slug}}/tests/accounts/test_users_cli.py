@@ -18,7 +18,8 @@ def test_create_admin_prompts_for_the_password_without_echo(app, runner):
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output  # hidden input is not echoed
     admin = get_user(app, "boss@example.org")
-    assert admin.is_administrator and admin.confirmed
+    assert admin.is_administrator
+    assert admin.confirmed
     client = app.test_client()
     log_in(client, "boss@example.org")
     assert client.get("/admin/users").status_code == 200

@@ -44,9 +44,7 @@ def send_password_reset(user: User) -> threading.Thread | None:
 
 
 def send_email_change(user: User, new_email: str) -> threading.Thread | None:
-    token = make_token(
-        Purpose.CHANGE_EMAIL, {"user": user.id, "old": user.email, "new": new_email}
-    )
+    token = make_token(Purpose.CHANGE_EMAIL, {"user": user.id, "old": user.email, "new": new_email})
     return send_email(
         new_email,
         "Confirm your new e-mail address",

@@ -82,4 +82,3 @@ class ChangeEmailForm(FlaskForm):
 
 class ConfirmActionForm(FlaskForm):
     """A form with nothing but its CSRF token: log out, resend for the logged-in user."""
-

@@ -10,7 +10,9 @@ from flask_login import current_user, login_required
 from ..models import Permission
 
 
-def permission_required(permission: Permission) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def permission_required(
+    permission: Permission,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:

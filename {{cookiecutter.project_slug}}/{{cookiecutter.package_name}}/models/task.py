@@ -22,9 +22,7 @@ class Task(db.Model):
     )
 
     def editable_by(self, user: User) -> bool:
-        return user.is_authenticated and (
-            self.owner_id == user.id or user.can(Permission.MODERATE)
-        )
+        return user.is_authenticated and (self.owner_id == user.id or user.can(Permission.MODERATE))
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.title!r}>"

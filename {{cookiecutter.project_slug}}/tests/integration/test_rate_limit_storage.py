@@ -1,0 +1,64 @@
+"""Rate limits counted on the cache backend's own storage{% if cookiecutter.cache_backend in ["redis", "memcached"] %}, and what an outage of it does{% endif %}."""
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.caching import BACKEND_NAME
+from {{ cookiecutter.package_name }}.extensions import limiter
+{%- if cookiecutter.cache_backend in ["redis", "memcached"] %}
+from tests.servers import free_port, wait_for
+{%- endif %}
+
+from ..account_helpers import csrf_token
+
+pytestmark = pytest.mark.integration
+
+STORAGE_SCHEMES = {"redis": "redis", "memcached": "memcached"}
+LOGIN = {"email": "nobody@example.org", "password": "not-a-password-at-all"}
+
+
+def post_login(client, token):
+    return client.post("/auth/login", data={**LOGIN, "csrf_token": token})
+
+
+def client_from_a_fresh_address(app):
+    """Counts on a shared server outlive the test: each run comes from its own address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.{secrets.randbelow(256)}.{secrets.randbelow(256)}.7"
+    return client
+
+
+def test_limits_are_counted_on_the_backends_storage(make_app, real_cache_settings):
+    settings = {
+        **real_cache_settings,
+        "RATELIMIT_STORAGE_URI": "",
+        "AUTH_RATE_LIMIT": "2 per minute",
+    }
+    app = make_app(**settings)
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    expected = STORAGE_SCHEMES.get(BACKEND_NAME, "memory")
+    if BACKEND_NAME == "memcached" and app.config["CACHE_MEMCACHED_USERNAME"]:
+        expected = "memory"  # Flask-Limiter's memcached client has no SASL
+    assert uri.startswith(expected + "://"), uri
+    with app.app_context():
+        assert limiter.storage.check(), f"the rate limit storage at {uri} does not answer"
+    client = client_from_a_fresh_address(app)
+    token = csrf_token(client, "/auth/login")
+    assert [post_login(client, token).status_code for _ in range(3)] == [200, 200, 429]
+{%- if cookiecutter.cache_backend in ["redis", "memcached"] %}
+
+
+def test_storage_outage_lets_requests_through_and_is_logged(make_app, tmp_path):
+    dead = f"{STORAGE_SCHEMES[BACKEND_NAME]}://127.0.0.1:{free_port()}"
+    app = make_app(
+        RATELIMIT_STORAGE_URI=dead, AUTH_RATE_LIMIT="1 per minute", LOG_DIR=str(tmp_path)
+    )
+    client = app.test_client()
+    token = csrf_token(client, "/auth/login")
+    # Never a 500 and never a lockout: each attempt is answered as if there were no limit.
+    assert [post_login(client, token).status_code for _ in range(3)] == [200, 200, 200]
+    log = Path(tmp_path, "errors.log")
+    assert wait_for(lambda: log.exists() and "Failed to rate limit" in log.read_text())
+{%- endif %}
