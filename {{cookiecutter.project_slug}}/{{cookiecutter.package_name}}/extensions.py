@@ -3,6 +3,7 @@
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +32,8 @@ migrate = Migrate()
 cache = Cache()
 micro_cache = Cache()
 csrf = CSRFProtect()
+# Its loaders and the unconfirmed-user rule are in auth/login.py.
+login_manager = LoginManager()
 mail = Mail()
 # Storage from the cache backend (rate_limiting.py). A storage outage lets requests
 # through and is logged: rate limiting must never lock everybody out.

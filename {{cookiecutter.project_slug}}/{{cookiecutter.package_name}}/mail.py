@@ -48,7 +48,8 @@ def _deliver(app: Flask, message: Message) -> None:
             with TimedConnection(app.extensions["mail"]) as connection:
                 message.send(connection)
         except (OSError, smtplib.SMTPException) as error:
-            logger.error(  # noqa: TRY400 (the reason is enough, a traceback says nothing more)
+            # The reason is enough: a traceback of smtplib says nothing more.
+            logger.error(
                 "E-mail %r to %s failed: %s: %s",
                 message.subject,
                 ", ".join(message.recipients),

@@ -3,15 +3,14 @@
 from datetime import timedelta
 
 from flask import Flask, abort, redirect, request, url_for
-from flask_login import LoginManager, current_user
+from flask_login import current_user
 
 from ..errors.handlers import wants_json
-from ..extensions import db
+from ..extensions import db, login_manager
 from ..http_caching import has_session
 from ..models import AnonymousUser, User
 from ..models.types import utc_now
 
-login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."
 login_manager.login_message_category = "info"
