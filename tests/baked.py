@@ -61,3 +61,18 @@ def run_generated_suite(project, env, *args):
 
 def unexpected_skips(output):
     return [line for line in output.splitlines() if line.startswith("SKIPPED") and ALLOWED_SKIP not in line]
+
+
+def run_flask(project, env, *command):
+    """`flask --app wsgi <command>` in a baked project; fails the test with its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout

@@ -23,7 +23,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from baked import MATRIX, generated_suite_env, matrix_params
+from baked import MATRIX, generated_suite_env, matrix_params, run_flask
 from throwaway_servers import free_port
 
 HOST = "127.0.0.1"
@@ -248,7 +248,6 @@ def diagnostics(error, page, tmp_path, gunicorn_log, logs, mailbox):
 def test_register_confirm_log_in_add_task_log_out_in_chromium(bakes, row, tmp_path):
     bake = bakes(row)
     project = bake.project_path
-    package = bake.context["package_name"]
     logs = tmp_path / "logs"
     gunicorn_log = tmp_path / "gunicorn.log"
     port = free_port()
@@ -266,16 +265,7 @@ def test_register_confirm_log_in_add_task_log_out_in_chromium(bakes, row, tmp_pa
             LOG_DIR=str(logs),
             ARGON2_MEMORY_COST="8192",
         )
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
+        run_flask(project, env, "db", "upgrade")
         with gunicorn(project, env, port, gunicorn_log) as base_url, sync_playwright() as playwright:
             browser = launch_chromium(playwright)
             try:

@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from baked import MATRIX, generated_suite_env, matrix_params
+from baked import MATRIX, generated_suite_env, matrix_params, run_flask
 from throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
 
 PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
@@ -85,17 +85,8 @@ def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
             CACHE_RETRY_INTERVAL="0.5",
             **backend["env"](server),
         )
-        for command in (["db", "upgrade"], ["seed", "--count", str(SEEDED_TASKS)]):
-            done = subprocess.run(
-                [sys.executable, "-m", "flask", "--app", "wsgi", *command],
-                cwd=project,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert done.returncode == 0, done.stderr
+        run_flask(project, env, "db", "upgrade")
+        run_flask(project, env, "seed", "--count", str(SEEDED_TASKS))
         port = free_port()
         gunicorn = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],

@@ -1,7 +1,9 @@
 """Rate limits counted on the cache backend's own storage{% if cookiecutter.cache_backend in ["redis", "memcached"] %}, and what an outage of it does{% endif %}."""
 
 import secrets
+{%- if cookiecutter.cache_backend in ["redis", "memcached"] %}
 from pathlib import Path
+{%- endif %}
 
 import pytest
 
