@@ -1,5 +1,6 @@
 """The default bake installs from its own pyproject.toml into an empty virtualenv."""
 
+import os
 import subprocess
 import sys
 
@@ -8,8 +9,10 @@ import pytest
 VENV_GROUP = pytest.mark.xdist_group("fresh-virtualenv")
 
 
-def run(command, cwd, timeout=600):
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
+def run(command, cwd, timeout=600, env=None):
+    result = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False, env=env
+    )
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -28,6 +31,12 @@ def test_default_bake_installs_and_passes_its_tests_in_a_fresh_virtualenv(cookie
     run([flask, "--app", "my_flask_app", "db", "upgrade"], cwd=project)
     assert "Added 3 demo tasks" in run([flask, "--app", "my_flask_app", "seed"], cwd=project)
     assert (project / "instance" / "my_flask_app.sqlite").is_file()
+    admin = [flask, "--app", "my_flask_app", "users", "create-admin", "--email", "you@example.org"]
+    env = {**os.environ, "ADMIN_PASSWORD": "a-long-admin-passphrase-31"}
+    assert "you@example.org is an administrator" in run(admin, cwd=project, env=env)
+    assert "you@example.org\tAdministrator\tconfirmed" in run(
+        [flask, "--app", "my_flask_app", "users", "list"], cwd=project
+    )
     output = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=project)
     assert " passed" in output
     assert " failed" not in output
