@@ -19,3 +19,9 @@ def init_rate_limiting(app: Flask) -> None:
     # Several apps may share one Redis or Memcached: keep their counters apart.
     config.setdefault("RATELIMIT_KEY_PREFIX", f"{config['CACHE_KEY_PREFIX']}limits")
     limiter.init_app(app)
+    # The limits are on the decorated views, whose decorator checks them; there are no
+    # default or application-wide limits. The check Flask-Limiter hooks onto every
+    # request would only cost time on every page, so it is taken off.
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if limiter._check_request_limit in hooks:
+        hooks.remove(limiter._check_request_limit)
