@@ -1,13 +1,9 @@
-"""Flask-Limiter on the cache backend's storage, and the 429 page."""
-
-import logging
+"""Flask-Limiter on the cache backend's storage (a 429 gets the shared error page)."""
 
 from flask import Flask
 
 from .caching import rate_limit_storage
 from .extensions import limiter
-
-logger = logging.getLogger(__name__)
 
 
 def init_rate_limiting(app: Flask) -> None:

@@ -81,4 +81,4 @@ class ChangeEmailForm(FlaskForm):
 
 
 class ConfirmActionForm(FlaskForm):
-    """A form with nothing but its CSRF token: log out, resend for the logged-in user."""
+    """A form with nothing but its CSRF token (log out)."""
