@@ -27,7 +27,7 @@ def add_user(app, email, password=PASSWORD, confirmed=True, role="User"):
             password_hash=hash_password(password),
             confirmed=confirmed,
             confirmed_at=utc_now() if confirmed else None,
-            role=db.session.scalar(db.select(Role).filter_by(name=role)) if role else None,
+            role=Role.named(role) if role else None,
         )
         db.session.add(user)
         db.session.commit()

@@ -52,7 +52,7 @@ def create_admin(email: str) -> None:
     if "@" not in email:
         raise click.BadParameter(f"{email!r} is not an e-mail address.", param_hint="--email")
     sync_roles()
-    role = db.session.scalar(select(Role).filter_by(name=ADMIN_ROLE))
+    role = Role.named(ADMIN_ROLE)
     user = User.by_email(email)
     password = os.environ.get(ADMIN_PASSWORD_VARIABLE) or click.prompt(
         "Password", hide_input=True, confirmation_prompt=True

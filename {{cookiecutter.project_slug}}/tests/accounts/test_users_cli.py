@@ -57,7 +57,7 @@ def test_list_shows_every_account(app, runner):
 
 def test_roles_sync_repairs_changed_roles(app, runner):
     with app.app_context():
-        role = db.session.scalar(db.select(Role).filter_by(name="Moderator"))
+        role = Role.named("Moderator")
         role.permissions = 0
         db.session.commit()
     assert "updated Moderator" in runner.invoke(args=["roles", "sync"]).output

@@ -53,7 +53,7 @@ def register():
         user = User(
             email=email,
             password_hash=hash_password(form.password.data),
-            role=db.session.scalar(db.select(Role).filter_by(name=DEFAULT_ROLE)),
+            role=Role.named(DEFAULT_ROLE),
         )
         db.session.add(user)
         try:

@@ -43,6 +43,10 @@ class Role(db.Model):
     def has(self, permission: Permission) -> bool:
         return self.permissions & permission == permission
 
+    @classmethod
+    def named(cls, name: str) -> "Role | None":
+        return db.session.scalar(select(cls).filter_by(name=name))
+
     def __repr__(self) -> str:
         return f"<Role {self.name} {Permission(self.permissions)!r}>"
 
