@@ -78,7 +78,3 @@ class ChangeEmailForm(FlaskForm):
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-
-
-class ConfirmActionForm(FlaskForm):
-    """A form with nothing but its CSRF token (log out)."""
