@@ -40,14 +40,10 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+@cache
 def _unknown_user_hash(ph: PasswordHasher) -> str:
-    key = (ph.time_cost, ph.memory_cost, ph.parallelism)
-    if key not in _UNKNOWN_HASHES:
-        _UNKNOWN_HASHES[key] = ph.hash(_UNKNOWN_USER_PASSWORD)
-    return _UNKNOWN_HASHES[key]
-
-
-_UNKNOWN_HASHES: dict[tuple[int, int, int], str] = {}
+    # One per hasher, and _hasher() keeps one hasher per set of parameters.
+    return ph.hash(_UNKNOWN_USER_PASSWORD)
 
 
 def needs_rehash(password_hash: str) -> bool:
