@@ -57,6 +57,11 @@ def submit(client, path, data, follow=False, token_from=None):
     return client.post(path, data={**data, "csrf_token": token}, follow_redirects=follow)
 
 
+def register(client, email, password=PASSWORD, confirm=None):
+    data = {"email": email, "password": password, "password_confirm": confirm or password}
+    return submit(client, "/auth/register", data)
+
+
 def log_in(client, email, password=PASSWORD, remember=False, next_path=None):
     path = "/auth/login" + (f"?next={next_path}" if next_path else "")
     data = {"email": email, "password": password}

@@ -2,16 +2,8 @@
 
 from pathlib import Path
 
-from .account_helpers import PASSWORD, submit
+from .account_helpers import register
 from .servers import free_port, wait_for
-
-
-def register(client, email):
-    return submit(
-        client,
-        "/auth/register",
-        {"email": email, "password": PASSWORD, "password_confirm": PASSWORD},
-    )
 
 
 def test_refused_smtp_connection_keeps_the_registration_and_logs_why(make_app, tmp_path):

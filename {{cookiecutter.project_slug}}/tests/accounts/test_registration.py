@@ -5,7 +5,6 @@ import pytest
 from {{ cookiecutter.package_name }}.auth.tokens import Purpose, make_token
 
 from ..account_helpers import (
-    PASSWORD,
     add_user,
     flashes,
     get_user,
@@ -13,18 +12,11 @@ from ..account_helpers import (
     log_in,
     path_of,
     received,
+    register,
     submit,
 )
 
 pytestmark = pytest.mark.integration
-
-
-def register(client, email, password=PASSWORD, confirm=None):
-    return submit(
-        client,
-        "/auth/register",
-        {"email": email, "password": password, "password_confirm": confirm or password},
-    )
 
 
 def test_register_confirm_and_log_in(app, client, smtp_server):
