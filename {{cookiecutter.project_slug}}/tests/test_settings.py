@@ -87,7 +87,8 @@ def test_testing_environment_is_hermetic(app):
 
 
 def test_default_database_is_sqlite_in_instance_folder(make_app):
-    app = make_app(SQLALCHEMY_DATABASE_URI="")
+    # No tables: this is the developer's own database file, which `db upgrade` creates.
+    app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI="")
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
 
