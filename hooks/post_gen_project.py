@@ -6,9 +6,11 @@ pruning table and the functions are imported by the template tests.
 
 import json
 import secrets
+import shlex
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # option -> value -> files that exist only for that value ({package} is the package
 # directory). Every value's files are removed unless that value was chosen. The
@@ -36,6 +38,14 @@ OPTION_FILES = {
 
 # Secrets written into .env at bake time: variable -> number of random bytes.
 GENERATED_SECRETS = {"SECRET_KEY": 48}
+# .env's own header, in place of .env.example's (which tells the reader to copy it).
+ENV_HEADER = [
+    "# Development settings, generated with a fresh SECRET_KEY; git-ignored.",
+    "# Every variable is described in README.md.",
+]
+# Servers the next steps need, by option value (caches: with the .env variable that finds them).
+DATABASE_SERVERS = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB"}
+CACHE_SERVERS = {"redis": ("Redis", "REDIS_URL"), "memcached": ("memcached", "MEMCACHED_SERVERS")}
 
 
 def rendered_answers():
@@ -63,55 +73,88 @@ def prune(project_dir, answers):
 
 
 def env_with_secrets(example_text):
-    """The .env.example text with every generated secret given a fresh random value."""
-    lines = []
-    for line in example_text.splitlines():
+    """The .env text: .env.example under .env's own header, each generated secret fresh.
+
+    The example's leading comment lines are its header (they say to copy it): dropped.
+    """
+    lines = example_text.splitlines()
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    for index, line in enumerate(lines):
         name, _, _ = line.partition("=")
         if name in GENERATED_SECRETS:
-            line = f"{name}={secrets.token_urlsafe(GENERATED_SECRETS[name])}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"
+            lines[index] = f"{name}={secrets.token_urlsafe(GENERATED_SECRETS[name])}"
+    return "\n".join([*ENV_HEADER, *lines]) + "\n"
 
 
 def write_env(project_dir):
+    """Write .env (owner-only) from .env.example and return its text."""
     example = (project_dir / ".env.example").read_text(encoding="utf-8")
     env_file = project_dir / ".env"
-    env_file.write_text(env_with_secrets(example), encoding="utf-8")
+    text = env_with_secrets(example)
+    env_file.write_text(text, encoding="utf-8")
     env_file.chmod(0o600)
+    return text
 
 
-def next_steps(answers):
+def env_value(env_text, name):
+    """The value of an uncommented NAME=value line, or None."""
+    for line in env_text.splitlines():
+        key, found, value = line.partition("=")
+        if found and key == name:
+            return value
+    return None
+
+
+def create_database_command(database_url):
+    """The shell command that creates the database DATABASE_URL names on its server, or None."""
+    url = urlsplit(database_url or "")
+    kind = url.scheme.partition("+")[0]
+    name = url.path.lstrip("/")
+    if kind == "postgresql":
+        user = f" -U {shlex.quote(url.username)}" if url.username else ""
+        return f"createdb -h {url.hostname} -p {url.port or 5432}{user} {shlex.quote(name)}"
+    if kind == "mysql":
+        user = f" -u {shlex.quote(url.username)}" if url.username else ""
+        sql = shlex.quote(f"CREATE DATABASE {name} CHARACTER SET utf8mb4")
+        return f"mysql -h {url.hostname} -P {url.port or 3306}{user} -e {sql}"
+    return None
+
+
+def next_steps(answers, database_url=None):
+    """What to run after the bake; database_url is DATABASE_URL as written to .env."""
     slug, package = answers["project_slug"], answers["package_name"]
+    flask = f"flask --app {package}"
     steps = [
         f"cd {slug}",
         "python -m venv .venv && . .venv/bin/activate",
         'pip install -e ".[dev]"',
     ]
-    services = {
-        "postgresql": "PostgreSQL",
-        "mysql": "MySQL/MariaDB",
-    }
-    notes = []
-    if answers["database"] in services:
-        notes.append(
-            f"Create the database named in DATABASE_URL in .env on your "
-            f"{services[answers['database']]} server (or edit DATABASE_URL)."
-        )
-    if answers["cache_backend"] == "redis":
-        notes.append("Start Redis, or point REDIS_URL in .env at yours.")
-    if answers["cache_backend"] == "memcached":
-        notes.append("Start memcached, or point MEMCACHED_SERVERS in .env at yours.")
+    create_database = create_database_command(database_url)
+    if create_database:
+        steps.append(create_database)
     steps += [
-        f"flask --app {package} db upgrade",
-        f"flask --app {package} seed",
-        f"flask --app {package} users create-admin --email you@example.org",
-        f"flask --app {package} run --debug",
+        f"{flask} db upgrade",
+        f"{flask} seed",
+        f"{flask} users create-admin --email {shlex.quote(answers['author_email'])}",
+        f"{flask} run --debug",
         "pytest",
     ]
+    notes = []
+    if answers["database"] in DATABASE_SERVERS:
+        server = DATABASE_SERVERS[answers["database"]]
+        notes.append(
+            f"Start {server}, or point DATABASE_URL in .env at yours (and create the database there)."
+        )
+    if answers["cache_backend"] in CACHE_SERVERS:
+        server, variable = CACHE_SERVERS[answers["cache_backend"]]
+        notes.append(
+            f"Start {server}, or point {variable} in .env at yours (the app and its tests read it there)."
+        )
     text = [f"\nYour project is ready in ./{slug}. Next steps:\n"]
     text += [f"  {step}" for step in steps]
     if notes:
-        text.append("\nBefore `db upgrade`:")
+        text.append("\nThe servers these steps use:")
         text += [f"  - {note}" for note in notes]
     text.append("\n.env holds a fresh SECRET_KEY and is git-ignored; see README.md for every setting.")
     return "\n".join(text)
@@ -121,8 +164,8 @@ def main():
     answers = rendered_answers()
     project_dir = Path.cwd()
     prune(project_dir, answers)
-    write_env(project_dir)
-    print(next_steps(answers))
+    env_text = write_env(project_dir)
+    print(next_steps(answers, env_value(env_text, "DATABASE_URL")))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 
 
 def rendered_answers():
@@ -66,14 +67,26 @@ INVALID_COMBINATIONS: list[tuple[dict[str, str], str]] = []
 
 
 def check_answers(answers):
-    """Return the first problem with the answers as one readable line, or None."""
-    if not answers["project_name"].strip():
-        return "project_name must not be empty."
+    """Return the first problem with the answers as one readable line, or None.
+
+    A slug or package name the user did not type is reported as a problem with the answer
+    it was made from: that is what the user can recognise and change.
+    """
+    name = answers["project_name"]
+    if not name.strip():
+        typed = "is empty" if not name else f"{name!r} is only spaces"
+        return (
+            f"project_name {typed}: type a name such as 'My Flask App' "
+            "(it titles the pages and README, and the directory name is made from it)."
+        )
     for key in ("project_name", "description", "author_name"):
         if any(char in answers[key] for char in UNSAFE_TEXT_CHARACTERS):
             return f"{key} must not contain double quotes or backslashes: {answers[key]!r}."
     slug = answers["project_slug"]
+    slug_from_name = slug == approximate_slugify(name)
     if not SLUG_PATTERN.match(slug):
+        if slug_from_name:
+            return derived_slug_problem(name, slug)
         return (
             f"project_slug {slug!r} must be lowercase letters and digits joined by "
             "single dashes, starting with a letter (for example 'my-flask-app')."
@@ -84,13 +97,15 @@ def check_answers(answers):
             f"package_name {package!r} must be a lowercase Python identifier "
             "(letters, digits and underscores, not starting with a digit)."
         )
-    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
-        return f"package_name {package!r} is a Python keyword; choose another name."
-    if package in RESERVED_PACKAGE_NAMES or package in sys.stdlib_module_names:
+    clash = package_clash(package)
+    if clash and package == slug.replace("-", "_"):
+        origin = f"project_name {name!r}" if slug_from_name else f"project_slug {slug!r}"
         return (
-            f"package_name {package!r} would shadow the module of the same name "
-            "that the project imports; choose another name."
+            f"{origin} gives the package name {package!r}, which {clash}; "
+            "choose another name or answer package_name yourself."
         )
+    if clash:
+        return f"package_name {package!r} {clash}; choose another name."
     email = answers["author_email"]
     if not EMAIL_PATTERN.match(email):
         return f"author_email {email!r} is not an e-mail address (name@example.com)."
@@ -98,6 +113,42 @@ def check_answers(answers):
     if not PEP440_PATTERN.match(version) or version != version.strip():
         return f"version {version!r} is not a PEP 440 version (for example 0.1.0)."
     return check_combinations(answers, INVALID_COMBINATIONS)
+
+
+def approximate_slugify(text):
+    """What cookiecutter's slugify makes of text, for the names it can go wrong with.
+
+    Accents are dropped, everything but ASCII letters and digits becomes one dash. Exact
+    for ASCII; a name it gets wrong only loses the tailored message, never the check.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def derived_slug_problem(name, slug):
+    """The problem with a slug made from project_name, told in terms of the name.
+
+    A slugified name is lowercase letters and digits joined by single dashes, so it can fail
+    the slug pattern only by being empty or by starting with a digit.
+    """
+    if not slug:
+        return (
+            f"project_name {name!r} has no letters or digits to make the directory name from; "
+            "add some or answer project_slug yourself."
+        )
+    return (
+        f"project_name {name!r} must start with a letter: the directory name is made from it "
+        f"({slug!r}); start the name with a letter or answer project_slug yourself."
+    )
+
+
+def package_clash(package):
+    """Why a well-formed package name cannot be used, or None."""
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return "is a Python keyword"
+    if package in RESERVED_PACKAGE_NAMES or package in sys.stdlib_module_names:
+        return "would shadow the module of the same name that the project imports"
+    return None
 
 
 def check_combinations(answers, rules):

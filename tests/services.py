@@ -1,11 +1,13 @@
 """The real servers the baked projects are tested against.
 
 Each is found through an environment variable with a loopback default. When one is
-unreachable its tests are skipped with a reason naming it, unless REQUIRE_SERVICES
-(or CI) is set: then they fail, so CI never passes with a server missing.
+unreachable, or a program a test runs is not installed (redis-server, Chromium...), its
+tests are skipped with a reason naming it, unless REQUIRE_SERVICES (or CI) is set: then
+they fail, so CI never passes with a server or program missing.
 """
 
 import os
+import shutil
 import socket
 import uuid
 from contextlib import contextmanager
@@ -27,9 +29,26 @@ MYSQL_URL = os.environ.get("FORGE_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
 
 
 def require(service, reachable, where):
-    if reachable:
-        return
-    message = f"{service} is not reachable at {where}"
+    if not reachable:
+        missing(f"{service} is not reachable at {where}")
+
+
+def require_binary(program, name=None, hint=None):
+    """The full path of program, a command looked up on PATH or a path to an executable.
+
+    When it cannot be run, the test is skipped (failed where services are required) with a
+    reason naming it, before it gets as far as a FileNotFoundError halfway through.
+    """
+    found = shutil.which(program)
+    if found:
+        return found
+    where = f"at {program}" if os.sep in program else "(not on PATH)"
+    message = f"{name or program} is not installed {where}"
+    missing(f"{message} ({hint})" if hint else message)
+
+
+def missing(message):
+    """Skip the test with message, or fail it when services are required."""
     if REQUIRE_SERVICES:
         pytest.fail(message + " (services are required: REQUIRE_SERVICES/CI is set)", pytrace=False)
     pytest.skip(message)

@@ -23,6 +23,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
+import services
 from baked import MATRIX, generated_suite_env, matrix_params, run_flask
 from throwaway_servers import free_port
 
@@ -145,12 +146,14 @@ def gunicorn(project, env, port, log_path):
             process.wait()
 
 
+def require_chromium():
+    services.require_binary(
+        CHROMIUM_PATH, "Chromium", "set CHROMIUM_PATH, or run `bash .ci/browser.sh` as root on Debian"
+    )
+
+
 def launch_chromium(playwright):
-    if not os.access(CHROMIUM_PATH, os.X_OK):
-        pytest.fail(
-            f"no Chromium at {CHROMIUM_PATH}: run `bash .ci/browser.sh` (as root, on Debian) "
-            "or point CHROMIUM_PATH at a Chromium binary"
-        )
+    # Installed but failing to start is a broken browser, not a missing one: always a failure.
     try:
         return playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
     except PlaywrightError as error:
@@ -246,6 +249,7 @@ def diagnostics(error, page, tmp_path, gunicorn_log, logs, mailbox):
 
 @pytest.mark.parametrize("row", matrix_params([default_row()]))
 def test_register_confirm_log_in_add_task_log_out_in_chromium(bakes, row, tmp_path):
+    require_chromium()  # before baking and serving
     bake = bakes(row)
     project = bake.project_path
     logs = tmp_path / "logs"

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from template import defaults
+
 VENV_GROUP = pytest.mark.xdist_group("fresh-virtualenv")
 
 
@@ -31,10 +33,12 @@ def test_default_bake_installs_and_passes_its_tests_in_a_fresh_virtualenv(cookie
     run([flask, "--app", "my_flask_app", "db", "upgrade"], cwd=project)
     assert "Added 3 demo tasks" in run([flask, "--app", "my_flask_app", "seed"], cwd=project)
     assert (project / "instance" / "my_flask_app.sqlite").is_file()
-    admin = [flask, "--app", "my_flask_app", "users", "create-admin", "--email", "you@example.org"]
+    # The printed step gives the author's e-mail.
+    author_email = defaults()["author_email"]
+    admin = [flask, "--app", "my_flask_app", "users", "create-admin", "--email", author_email]
     env = {**os.environ, "ADMIN_PASSWORD": "a-long-admin-passphrase-31"}
-    assert "you@example.org is an administrator" in run(admin, cwd=project, env=env)
-    assert "you@example.org\tAdministrator\tconfirmed" in run(
+    assert f"{author_email} is an administrator" in run(admin, cwd=project, env=env)
+    assert f"{author_email}\tAdministrator\tconfirmed" in run(
         [flask, "--app", "my_flask_app", "users", "list"], cwd=project
     )
     output = run([python, "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=project)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import services
 from throwaway_servers import (
     ServerProcess,
     free_port,
@@ -56,6 +57,7 @@ def process_state(pid):
 
 
 def redis_cli(port, *args):
+    services.require_binary("redis-cli")
     result = subprocess.run(
         ["redis-cli", "-h", "127.0.0.1", "-p", str(port), *args],
         capture_output=True,
@@ -166,6 +168,7 @@ def test_a_taken_port_is_not_mistaken_for_the_server():
 @pytest.mark.parametrize("ending", ["exit", "sigkill"])
 def test_no_server_outlives_its_python_process(ending):
     """Servers left running are stopped at exit, and killed with their parent if it is killed."""
+    services.require_binary("memcached")  # here: the child would only die of a missing one
     script = textwrap.dedent(
         """
         import sys, time

@@ -7,6 +7,7 @@ as child processes on free loopback ports, waits until they really answer, and m
 none of them outlives the test session.
 
 Everything talks to the servers over raw sockets, so the suite needs no client library.
+A missing binary skips the test (fails it in CI) through services.require_binary.
 """
 
 import atexit
@@ -22,6 +23,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import services
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
@@ -119,6 +122,7 @@ class ServerProcess:
         # Something else answering there would pass the readiness check in our server's place.
         if accepts_connections(self.address):
             raise RuntimeError(f"another process already listens on {self.address}; not starting {self.name}")
+        services.require_binary(self.argv[0])
         if self._log is None:
             # Kept open across restarts (so the tail spans them) and closed by stop().
             self._log = tempfile.TemporaryFile(mode="a+b")  # noqa: SIM115
@@ -300,6 +304,7 @@ def redis_cluster(tmp_dir, nodes=3):
     """A Redis Cluster of masters without replicas; yields a RedisCluster once every node is ok."""
     if nodes < 3:
         raise ValueError(f"a Redis Cluster needs at least 3 masters, not {nodes}")
+    services.require_binary("redis-cli")  # before any node is started: it creates the cluster
     with contextlib.ExitStack() as stack:
         # One at a time: a running node holds its port and bus port, so the next free_port()
         # cannot hand out either of them.

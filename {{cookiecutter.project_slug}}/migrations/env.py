@@ -1,15 +1,12 @@
 """Alembic environment for Flask-Migrate: the app's engine and metadata."""
 
-import logging
-from logging.config import fileConfig
-
+import click
 from alembic import context
 from flask import current_app
 
+# No fileConfig(alembic.ini): `flask db` runs inside the app, whose logging is set up
+# already (logging_config.py); alembic's INFO lines show only with LOG_LEVEL=DEBUG.
 config = context.config
-# Keep the app's own loggers working while migrations log through alembic.ini.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
-logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db
 config.set_main_option(
@@ -34,7 +31,7 @@ def run_migrations_online() -> None:
         # `flask db migrate` with no model change writes no empty revision.
         if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
             directives[:] = []
-            logger.info("No changes in schema detected.")
+            click.echo("No changes in schema detected.")
 
     configure_args = current_app.extensions["migrate"].configure_args
     if configure_args.get("process_revision_directives") is None:

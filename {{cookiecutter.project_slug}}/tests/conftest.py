@@ -1,3 +1,4 @@
+import logging
 import os
 
 # Tests use the real environment only: never the developer's .env or database.
@@ -26,7 +27,9 @@ HERMETIC_SETTINGS = {
     "LOG_DIR": "",
     "MAIL_SERVER": "",
     "SLACK_WEBHOOK_URL": "",
+{%- if cookiecutter.use_sentry %}
     "SENTRY_DSN": "",
+{%- endif %}
     # Links in e-mails come from here; the tests' requests use another Host on purpose.
     "BASE_URL": "https://app.example",
     # Argon2id at its cheapest: the tests check the flows, not the cost.
@@ -129,3 +132,23 @@ def sql_statements(app):
     event.listen(engine, "before_cursor_execute", record)
     yield statements
     event.remove(engine, "before_cursor_execute", record)
+
+
+class RecordList(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def app_log_records():
+    """The records of the app's loggers. On the package logger, not the root, so the
+    logging set-up of every app a test builds leaves it in place."""
+    handler = RecordList()
+    logger = logging.getLogger("{{ cookiecutter.package_name }}")
+    logger.addHandler(handler)
+    yield handler.records
+    logger.removeHandler(handler)

@@ -1,4 +1,5 @@
-"""Real local servers for the tests: SMTP (aiosmtpd) and a webhook receiver."""
+"""Real local servers for the tests: SMTP (aiosmtpd), a webhook receiver, and a silent
+server that takes connections and never answers."""
 
 import json
 import socket
@@ -84,3 +85,19 @@ class WebhookServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class SilentServer:
+    """A port that takes TCP connections and never sends a byte: a database server that
+    hangs. The kernel completes the connections in the listen backlog; nothing reads
+    them, so no thread is needed."""
+
+    def __init__(self, backlog=64):
+        self.sock = socket.create_server(("127.0.0.1", 0), backlog=backlog)
+        self.port = self.sock.getsockname()[1]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.sock.close()

@@ -60,11 +60,21 @@ def test_body_must_be_json(writer):
     assert "application/json" in response.get_json()["error"]["message"]
 
 
-@pytest.mark.parametrize("raw", ["[1, 2]", "not json", '"a string"'])
-def test_body_must_be_a_json_object(writer, raw):
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("[1, 2]", "must be a JSON object"),
+        ('"a string"', "must be a JSON object"),
+        ("not json", "not valid JSON: Expecting value"),
+        ('{"title": "unfinished', "not valid JSON: Unterminated string"),
+        ("[" * 5000 + "]" * 5000, "nested too deeply"),
+        (b"\xff\xfe{}", "not valid JSON"),
+    ],
+)
+def test_body_must_be_a_json_object(writer, raw, problem):
     response = writer.post("/api/tasks", data=raw, content_type="application/json")
     assert response.status_code == 400
-    assert "JSON object" in response.get_json()["error"]["message"]
+    assert problem in response.get_json()["error"]["message"]
 
 
 def test_unknown_task_is_404(writer):

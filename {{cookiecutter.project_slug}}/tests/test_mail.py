@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .account_helpers import register
+from .account_helpers import flashes, register
 from .servers import free_port, wait_for
 
 
@@ -23,9 +23,25 @@ def test_refused_smtp_connection_keeps_the_registration_and_logs_why(make_app, t
 def test_without_mail_server_the_message_goes_to_the_log(make_app, tmp_path):
     app = make_app(MAIL_SERVER="", LOG_DIR=str(tmp_path))
     register(app.test_client(), "dev@example.org")
-    text = Path(tmp_path, "app.log").read_text()
+    log = Path(tmp_path, "app.log")
+    assert wait_for(lambda: "E-mail not sent" in log.read_text()), "nothing was logged"
+    text = log.read_text()
     assert "E-mail not sent (MAIL_SERVER is not set), to dev@example.org" in text
     assert app.config["BASE_URL"] + "/auth/confirm/" in text
+
+
+def test_without_base_url_links_keep_the_user_on_their_host(make_app, tmp_path):
+    # Development: `flask run` prints http://127.0.0.1:5000, and the confirmation link
+    # must bring the user back there (on another host they would not be logged in).
+    # The test client sends SERVER_NAME as its Host.
+    app = make_app(BASE_URL="", MAIL_SERVER="", LOG_DIR=str(tmp_path), SERVER_NAME="127.0.0.1:5000")
+    client = app.test_client()
+    response = register(client, "dev@example.org")
+    assert response.status_code == 302
+    assert "MAIL_SERVER is not set" in " ".join(flashes(client.get("/auth/login")))
+    log = Path(tmp_path, "app.log")
+    assert wait_for(lambda: "E-mail not sent" in log.read_text()), "nothing was logged"
+    assert "http://127.0.0.1:5000/auth/confirm/" in log.read_text()
 
 
 def test_a_silent_smtp_server_times_out(make_app, tmp_path):

@@ -21,6 +21,8 @@ def process_env(tmp_path, **extra):
         "BASE_URL": "http://127.0.0.1",
         "DATABASE_URL": f"sqlite:///{tmp_path}/served.sqlite",
         "CACHE_DEFAULT_TIMEOUT": "60",
+        # The flask command would read the project's .env, which production refuses.
+        "FLASK_SKIP_DOTENV": "1",
     }
     env.update(extra)
     return env
@@ -80,7 +82,7 @@ def test_gunicorn_serves_the_app_factory(tmp_path):
         assert answer is not None, "gunicorn did not answer"
         status, body = answer
         assert status == 200
-        assert b'"database":{"ok":true}' in body.replace(b" ", b"").replace(b"\n", b"")
+        assert b'"database":"ok"' in body.replace(b" ", b"").replace(b"\n", b"")
         assert fetch(port, "/")[0] == 200
     finally:
         server.terminate()

@@ -20,7 +20,9 @@ def test_defaults_need_no_environment():
         ("LOG_LEVEL", "LOUD"),
         ("FLASK_DEBUG", "maybe"),
         ("MAIL_PORT", "smtp"),
+{%- if cookiecutter.use_sentry %}
         ("SENTRY_TRACES_SAMPLE_RATE", "often"),
+{%- endif %}
         ("BASE_URL", "example.org"),
         ("BASE_URL", "javascript:alert(1)"),
         ("BASE_URL", "https://example.org/?next=x"),

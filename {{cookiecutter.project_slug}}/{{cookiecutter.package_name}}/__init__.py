@@ -12,8 +12,9 @@ __version__ = "{{ cookiecutter.version }}"
 
 def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, logging, extensions, blueprints, error pages, commands."""
-    from .settings import check_settings, load_settings
+    from .settings import check_environment, check_settings, load_settings
 
+    check_environment(os.environ)
     if os.environ.get("APP_ENV", "development") == "development":
         # Development reads .env; production and tests use the real environment only.
         load_dotenv(find_dotenv(usecwd=True))
@@ -23,6 +24,8 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
     from .http_caching import default_cache_control
     from .logging_config import configure_logging
+    from .request_input import init_request_input
+    from .routing import CONVERTERS
     from .security import security_headers
 
     configure_logging(settings)
@@ -40,7 +43,9 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
         count = settings["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+    init_request_input(app)
     init_extensions(app)
+    app.url_map.converters.update(CONVERTERS)
     register_blueprints(app)
     app.after_request(default_cache_control)
     app.after_request(security_headers)
@@ -57,12 +62,7 @@ def init_extensions(app: Flask) -> None:
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
-    app.config.setdefault(
-        "SQLALCHEMY_ENGINE_OPTIONS",
-        engine_options(
-            app.config["SQLALCHEMY_DATABASE_URI"], app.config["DATABASE_CONNECT_TIMEOUT"]
-        ),
-    )
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
     cache.init_app(app)

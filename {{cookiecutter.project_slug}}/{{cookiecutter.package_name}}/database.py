@@ -1,7 +1,18 @@
-"""Engine options that depend on the database behind DATABASE_URL."""
+"""The database behind DATABASE_URL: engine options that bound every wait on it, and
+which errors mean it is unavailable (answered with a 503, see errors/handlers.py)."""
 
+import contextlib
+import logging
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import exc
+
+from .extensions import db
+from .outages import OutageLog, outage_log
+
+logger = logging.getLogger(__name__)
 
 
 def default_database_url(instance_path: str) -> str:
@@ -10,13 +21,71 @@ def default_database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "{{ cookiecutter.package_name }}.sqlite")
 
 
-def engine_options(url: str, connect_timeout: int) -> dict[str, Any]:
-    """Short connect timeouts, so a database outage answers quickly (for /status too)."""
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Short timeouts on every wait, so an outage is a quick 503 (and /status answers),
+    not a worker stuck until gunicorn kills it."""
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    connect_timeout = config["DATABASE_CONNECT_TIMEOUT"]
+    read_timeout = config["DATABASE_READ_TIMEOUT"]
     options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # SQLite's only wait: another connection holding the write lock.
+        options["connect_args"] = {"timeout": read_timeout}
+        return options
+    # For a free connection of the pool (SQLAlchemy's default is 30 s).
+    options["pool_timeout"] = connect_timeout
     if url.startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": connect_timeout}
+        options["connect_args"] = {
+            # psycopg applies it to the whole start-up, handshake included.
+            "connect_timeout": connect_timeout,
+            # The server cancels longer statements. Behind PgBouncer, add "options" to
+            # its ignore_startup_parameters.
+            "options": f"-c statement_timeout={read_timeout * 1000}",
+            # A server host that stops acknowledging (gone, network cut) is given up
+            # after about the read timeout: libpq itself never times out a read.
+            "tcp_user_timeout": read_timeout * 1000,
+            "keepalives_idle": read_timeout,
+            "keepalives_interval": 1,
+        }
     elif url.startswith("mysql"):
-        options["connect_args"] = {"connect_timeout": connect_timeout, "charset": "utf8mb4"}
+        options["connect_args"] = {
+            "connect_timeout": connect_timeout,
+            # Without these PyMySQL waits forever, from the server's greeting on.
+            "read_timeout": read_timeout,
+            "write_timeout": read_timeout,
+            "charset": "utf8mb4",
+        }
         # MySQL closes idle connections after wait_timeout; recycle well before.
         options["pool_recycle"] = 280
     return options
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """True for errors that say the database cannot serve now, not that the code or the
+    data is wrong (those stay 500s with a traceback).
+
+    OperationalError is the DB-API's class for failures outside the program's control:
+    refused or lost connections, connect and statement timeouts, locks, a missing SQLite
+    file. InterfaceError is a connection already closed under the driver. TimeoutError is
+    SQLAlchemy's pool having no free connection. Any other DB-API error counts when
+    SQLAlchemy recognised it as a disconnect (`connection_invalidated`).
+    """
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+def database_outages() -> OutageLog:
+    """The current app's record of database failures, logged once per interval."""
+    return outage_log(
+        "database",
+        lambda config: OutageLog(logger, config["DATABASE_OUTAGE_LOG_INTERVAL"]),
+    )
+
+
+def discard_failed_session() -> None:
+    """Roll the request's session back after a database error. When the connection is
+    gone the rollback may fail too; the outage is already reported, and nothing else in
+    the request uses the session."""
+    with contextlib.suppress(exc.SQLAlchemyError):
+        db.session.rollback()

@@ -1,5 +1,11 @@
-"""Health checks of the services the app uses, for GET /status."""
+"""Health checks of the services the app uses, for GET /status.
 
+The answer is public, so it holds states only: no host names, drivers or messages. What
+failed and why goes to the log, once per interval, since load balancers poll this every
+few seconds.
+"""
+
+import logging
 import secrets
 from typing import Any
 
@@ -7,7 +13,11 @@ from flask_caching.backends import NullCache
 from sqlalchemy import text
 
 from .caching import BACKEND_NAME
+from .database import database_outages, discard_failed_session
 from .extensions import cache, db
+from .outages import OutageLog, failure_reason, outage_log
+
+logger = logging.getLogger(__name__)
 
 PROBE_KEY = "status-probe"
 
@@ -16,8 +26,8 @@ def check_database() -> dict[str, Any]:
     try:
         db.session.execute(text("SELECT 1"))
     except Exception as error:
-        db.session.rollback()
-        return {"ok": False, "error": f"{type(error).__name__}: {error}".splitlines()[0]}
+        discard_failed_session()
+        return {"ok": False, "error": failure_reason(error)}
     return {"ok": True}
 
 
@@ -26,25 +36,52 @@ def check_cache() -> dict[str, Any]:
     backend = cache.cache.backend
     if isinstance(backend, NullCache):
         # Any project can switch caching off this way while debugging.
-        return {"ok": True, "backend": BACKEND_NAME, "detail": "caching is switched off"}
+        return {"ok": True, "backend": BACKEND_NAME, "off": True}
     token = secrets.token_hex(8)
     try:
         stored = backend.set(PROBE_KEY, token, timeout=10)
         answered = backend.get(PROBE_KEY)
     except Exception as error:
-        return {"ok": False, "backend": BACKEND_NAME, "error": f"{type(error).__name__}: {error}"}
+        return {"ok": False, "backend": BACKEND_NAME, "error": failure_reason(error)}
     if not stored or answered != token:
         return {"ok": False, "backend": BACKEND_NAME, "error": "the probe key was not stored"}
     return {"ok": True, "backend": BACKEND_NAME}
 
 
-def collect_status() -> dict[str, Any]:
+def collect_status() -> dict[str, str]:
+    """{"status": "ok|degraded|down", "database": "ok|down", "cache": "ok|down|off"}"""
     database = check_database()
     cache_state = check_cache()
+    log_failures(database, cache_state)
     if not database["ok"]:
         overall = "down"
     elif not cache_state["ok"]:
         overall = "degraded"
     else:
         overall = "ok"
-    return {"status": overall, "database": database, "cache": cache_state}
+    return {
+        "status": overall,
+        "database": _up_or_down(database),
+        "cache": "off" if cache_state.get("off") else _up_or_down(cache_state),
+    }
+
+
+def _up_or_down(state: dict[str, Any]) -> str:
+    return "ok" if state["ok"] else "down"
+
+
+def log_failures(database: dict[str, Any], cache_state: dict[str, Any]) -> None:
+    # The database's log is the one its 503s use: one outage, one record per interval.
+    if database["ok"]:
+        database_outages().recovery("Database answers again.")
+    else:
+        database_outages().failure("Database unavailable; /status answers 503", database["error"])
+    # A warning: the app serves without its cache, and the fail-safe reports its errors.
+    probe = outage_log(
+        "cache status probe",
+        lambda config: OutageLog(logger, config["CACHE_OUTAGE_LOG_INTERVAL"], logging.WARNING),
+    )
+    if cache_state["ok"]:
+        probe.recovery(f"Cache backend {BACKEND_NAME} answers the status probe again.")
+    else:
+        probe.failure(f"Cache backend {BACKEND_NAME} failed the status probe", cache_state["error"])

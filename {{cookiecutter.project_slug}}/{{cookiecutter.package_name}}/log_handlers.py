@@ -1,4 +1,5 @@
-"""Log handlers for remote destinations, each fed through a queue by its own thread."""
+"""Log handlers for remote destinations, each fed through a queue by its own thread,
+and the throttle that keeps a burst of errors from flooding them."""
 
 import atexit
 import http.client
@@ -6,6 +7,11 @@ import json
 import logging
 import queue
 import sys
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from logging.handlers import QueueHandler, QueueListener, SMTPHandler
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +20,8 @@ from flask import has_request_context, request
 
 REMOTE_TIMEOUT_SECONDS = 5.0
 WEBHOOK_CONNECTIONS = {"https": http.client.HTTPSConnection, "http": http.client.HTTPConnection}
+# Distinct errors remembered per throttle; past this the longest-unreported are forgotten.
+MAX_TRACKED_ERRORS = 500
 _listeners: list[QueueListener] = []
 
 
@@ -28,6 +36,102 @@ class RequestContextFilter(logging.Filter):
         else:
             record.method = record.url = record.remote_addr = "-"
         return True
+
+
+def error_fingerprint(record: logging.LogRecord) -> Hashable:
+    """What makes two records the same error: logger, message template (not its
+    arguments), and the exception's type and the line that raised it."""
+    template = record.msg if isinstance(record.msg, str) else type(record.msg).__qualname__
+    if (
+        has_request_context()
+        and request.url_rule is not None
+        and template == f"Exception on {request.path} [{request.method}]"
+    ):
+        # Flask writes the path into its message for unhandled exceptions: without
+        # this, each /tasks/<id> that fails would count as an error of its own.
+        template = f"Exception on {request.url_rule.rule} [{request.method}]"
+    exc_type, location = None, None
+    if record.exc_info and record.exc_info[0] is not None:
+        exc_type = record.exc_info[0]
+        traceback = record.exc_info[2]
+        while traceback is not None and traceback.tb_next is not None:
+            traceback = traceback.tb_next
+        if traceback is not None:
+            location = (traceback.tb_frame.f_code.co_filename, traceback.tb_lineno)
+    return (record.name, template, exc_type, location)
+
+
+@dataclass
+class _ReportedError:
+    reported_at: float
+    held_back: int = 0
+
+
+class ErrorReportThrottle(logging.Filter):
+    """Pass one record per distinct error per interval, and count the others.
+
+    Whoever can cause an error could otherwise flood the admins' inbox and Slack. The
+    record that passes after an interval carries `reports_held_back`, the number held
+    back since the last report (ErrorReportFormatter writes it). Each process keeps
+    its own table: several workers may each report the same error once.
+    """
+
+    def __init__(
+        self,
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+        max_errors: int = MAX_TRACKED_ERRORS,
+    ) -> None:
+        super().__init__()
+        self.interval = interval
+        self.clock = clock
+        self.max_errors = max_errors
+        # Ordered by the time of the last report, oldest first.
+        self.errors: OrderedDict[Hashable, _ReportedError] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        fingerprint = error_fingerprint(record)
+        now = self.clock()
+        with self._lock:
+            known = self.errors.get(fingerprint)
+            if known is not None and now - known.reported_at < self.interval:
+                known.held_back += 1
+                return False
+            self.errors.pop(fingerprint, None)
+            self.errors[fingerprint] = _ReportedError(reported_at=now)
+            self._forget(now)
+        # The record is shared with the other handlers, which ignore this attribute;
+        # each throttled handler sets it before its own handler formats the record.
+        record.reports_held_back = known.held_back if known else 0
+        return True
+
+    def _forget(self, now: float) -> None:
+        # An error whose interval is over and that held nothing back is as good as
+        # unknown; one with a count is kept until its next report can carry it, unless
+        # the table is full.
+        forgotten = []
+        for fingerprint, known in self.errors.items():
+            if now - known.reported_at < self.interval:
+                break  # the rest were reported later still
+            if not known.held_back:
+                forgotten.append(fingerprint)
+        for fingerprint in forgotten:
+            del self.errors[fingerprint]
+        while len(self.errors) > self.max_errors:
+            self.errors.popitem(last=False)
+
+
+class ErrorReportFormatter(logging.Formatter):
+    """A report opens with how many similar errors were held back since the last one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        held_back = getattr(record, "reports_held_back", 0)
+        if not held_back:
+            return text
+        verb = "was" if held_back == 1 else "were"
+        return f"({held_back} more like this since the last report {verb} not sent)\n{text}"
 
 
 class QuietHandlerMixin:

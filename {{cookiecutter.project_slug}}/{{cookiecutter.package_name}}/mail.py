@@ -1,30 +1,62 @@
-"""Sending e-mail: text and HTML from templates, on a background thread.
+"""Sending e-mail: text and HTML from templates, off the request.
 
-A request never waits for the mail server and never fails because of it: the message
-is handed to a thread that has its own app context, and a failure is logged with the
-recipient and the reason. Without MAIL_SERVER (development) messages are written to
-the log instead. `send_email` is the one place to change for a job queue later.
+A request never waits for the mail server and never fails because of it: it hands the
+whole job (looking up the account, making the token, rendering, sending) to a thread
+with its own app context, and a failure is logged with the recipient and the reason.
+Because the request does the same thing whether or not a mail will go out, its timing
+tells nobody whether an address has an account. Without MAIL_SERVER (development)
+messages are written to the log instead. `in_background` is the one place to change
+for a job queue later.
 """
 
 import logging
 import smtplib
 import threading
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, current_app, render_template, url_for
+from flask import current_app, g, render_template, request
 from flask_mail import Connection, Message
 
 logger = logging.getLogger(__name__)
+# Background mail threads are named with it (the tests wait for them).
+MAIL_THREAD_PREFIX = "mail: "
 
 
-def external_url(endpoint: str, **values: str) -> str:
-    """An absolute link for an e-mail, from BASE_URL: never from the request's Host
-    header, which an attacker can set to their own domain."""
-    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+def link_base() -> str:
+    """Where links in e-mails point: BASE_URL (required in production), never the
+    request's Host header, which an attacker can set to their own domain. Without it
+    (development) the links keep the user on the host they came from."""
+    return current_app.config["BASE_URL"] or request.url_root.rstrip("/")
 
 
-def send_email(to: str, subject: str, template: str, **context) -> threading.Thread | None:
-    """Render email/<template>.txt and .html and send them; returns the sending thread
-    (None when the message only went to the log)."""
+def in_background(job: Callable[..., Any], *args: Any) -> threading.Thread:
+    """Run `job(*args)` on a thread of its own, in an app context that knows the link
+    base of this request; returns the thread."""
+    app = current_app._get_current_object()
+    base = link_base()
+
+    def run() -> None:
+        with app.app_context():
+            g.link_base = base
+            try:
+                job(*args)
+            except Exception:
+                logger.exception("E-mail job %s failed", job.__name__)
+
+    thread = threading.Thread(target=run, name=MAIL_THREAD_PREFIX + job.__name__, daemon=True)
+    thread.start()
+    return thread
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """An absolute link for an e-mail, in a job started by in_background."""
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return g.link_base + path
+
+
+def send_email(to: str, subject: str, template: str, **context: Any) -> None:
+    """Render email/<template>.txt and .html and send them now (from a background job)."""
     app = current_app._get_current_object()
     message = Message(
         subject=f"[{app.config['APP_NAME']}] {subject}",
@@ -34,30 +66,17 @@ def send_email(to: str, subject: str, template: str, **context) -> threading.Thr
     )
     if not app.config["MAIL_SERVER"]:
         logger.info("E-mail not sent (MAIL_SERVER is not set), to %s:\n%s", to, message.body)
-        return None
-    thread = threading.Thread(
-        target=_deliver, args=(app, message), name=f"mail to {to}", daemon=True
-    )
-    thread.start()
-    return thread
-
-
-def _deliver(app: Flask, message: Message) -> None:
-    with app.app_context():
-        try:
-            with TimedConnection(app.extensions["mail"]) as connection:
-                message.send(connection)
-        except (OSError, smtplib.SMTPException) as error:
-            # The reason is enough: a traceback of smtplib says nothing more.
-            logger.error(
-                "E-mail %r to %s failed: %s: %s",
-                message.subject,
-                ", ".join(message.recipients),
-                type(error).__name__,
-                error,
-            )
-        else:
-            logger.info("E-mail %r sent to %s", message.subject, ", ".join(message.recipients))
+        return
+    try:
+        with TimedConnection(app.extensions["mail"]) as connection:
+            message.send(connection)
+    except (OSError, smtplib.SMTPException) as error:
+        # The reason is enough: a traceback of smtplib says nothing more.
+        logger.error(
+            "E-mail %r to %s failed: %s: %s", message.subject, to, type(error).__name__, error
+        )
+    else:
+        logger.info("E-mail %r sent to %s", message.subject, to)
 
 
 class TimedConnection(Connection):
@@ -76,3 +95,10 @@ class TimedConnection(Connection):
         if mail.username and mail.password:
             host.login(mail.username, mail.password)
         return host
+
+
+def delivery_note() -> str:
+    """What a page says after it asked for an e-mail."""
+    if not current_app.config["MAIL_SERVER"]:
+        return "MAIL_SERVER is not set, so the e-mail was written to the server's log instead."
+    return "It may take a few minutes to arrive; check your spam folder too."

@@ -3,6 +3,16 @@
 from collections.abc import Mapping
 from typing import Any
 
+from .env import EnvReader
+
+
+def sentry_settings(env: EnvReader) -> dict[str, Any]:
+    return {
+        "SENTRY_DSN": env.str("SENTRY_DSN", ""),
+        # Share of requests traced for performance monitoring.
+        "SENTRY_TRACES_SAMPLE_RATE": env.float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    }
+
 
 def init_sentry(settings: Mapping[str, Any]) -> None:
     # Imported here: the SDK is only loaded by deployments that report to Sentry.

@@ -6,10 +6,16 @@ from urllib.parse import urlsplit
 
 from .caching import cache_settings
 from .env import EnvReader
+{%- if cookiecutter.use_sentry %}
+from .sentry import sentry_settings
+{%- endif %}
 
 ENVIRONMENTS = ("development", "production", "testing")
 # The value shipped in .env.example; production refuses to run with it.
 PLACEHOLDER_SECRET_KEY = "change-me"  # noqa: S105 (a marker to detect, not a secret)
+SECRET_KEY_MIN_LENGTH = 32
+# The files the flask command loads into the environment before the app starts.
+DOTENV_FILES = (".flaskenv", ".env")
 
 
 class ConfigError(RuntimeError):
@@ -35,17 +41,26 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "HSTS_MAX_AGE": env.int(
             "HSTS_MAX_AGE", 365 * 24 * 3600 if app_env == "production" else 0, minimum=0
         ),
+        # Larger request bodies get a 413 before anything reads them.
+        "MAX_CONTENT_LENGTH": env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
         "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL", "")),
         "DATABASE_CONNECT_TIMEOUT": env.int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
+        # Longest wait for one answer from a connected database (database.py).
+        "DATABASE_READ_TIMEOUT": env.int("DATABASE_READ_TIMEOUT", 10, minimum=1),
+        "DATABASE_OUTAGE_LOG_INTERVAL": env.int("DATABASE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
         "LOG_LEVEL": env.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), default="INFO"
         ),
         "LOG_DIR": env.str("LOG_DIR", ""),
         "LOG_MAX_BYTES": env.int("LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
         "LOG_BACKUP_COUNT": env.int("LOG_BACKUP_COUNT", 5, minimum=1),
+        # E-mail and Slack report each distinct error at most once per this many seconds,
+        # with a count of those held back (0: report every one).
+        "ERROR_REPORT_INTERVAL": env.int("ERROR_REPORT_INTERVAL", 300, minimum=0),
         # Where the app is reached from outside: links in e-mails are built from it,
-        # never from the Host header of a request.
-        "BASE_URL": base_url(env, app_env),
+        # never from the Host header of a request. Required in production; unset in
+        # development, links go to the host the request came to (mail.link_base).
+        "BASE_URL": base_url(env),
         # Behind this many reverse proxies, trust X-Forwarded-For/-Proto (0: none).
         "PROXY_COUNT": env.int("PROXY_COUNT", 0, minimum=0),
         # Without MAIL_SERVER, e-mails are written to the log instead (development).
@@ -61,11 +76,12 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": False,
         "ADMINS": env.list("ADMINS", ["{{ cookiecutter.author_email }}"]),
         "SLACK_WEBHOOK_URL": env.str("SLACK_WEBHOOK_URL", ""),
-        "SENTRY_DSN": env.str("SENTRY_DSN", ""),
-        "SENTRY_TRACES_SAMPLE_RATE": env.float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     }
     settings.update(cache_settings(env, default_prefix="{{ cookiecutter.package_name }}"))
     settings.update(account_settings(env))
+    {%- if cookiecutter.use_sentry %}
+    settings.update(sentry_settings(env))
+    {%- endif %}
     if app_env == "production":
         settings.update(
             SESSION_COOKIE_SECURE=True,
@@ -115,9 +131,8 @@ def rate_limit(env: EnvReader, name: str, default: str) -> str:
     return value
 
 
-def base_url(env: EnvReader, app_env: str) -> str:
-    default = "" if app_env == "production" else "http://localhost:5000"
-    value = env.str("BASE_URL", default).rstrip("/")
+def base_url(env: EnvReader) -> str:
+    value = env.str("BASE_URL", "").rstrip("/")
     if not value:
         return value  # refused in production by check_settings
     parts = urlsplit(value)
@@ -139,14 +154,49 @@ def database_url(url: str) -> str:
     return url
 
 
+def check_environment(environ: Mapping[str, str]) -> None:
+    """Production reads the real environment only, and never runs in debug mode.
+
+    `flask run` turns on the Werkzeug debugger (which runs any code a visitor sends)
+    from FLASK_DEBUG, and the flask command reads .env into the environment before the
+    app exists, so both are refused here rather than silently ignored.
+    """
+    if environ.get("APP_ENV", "").strip() != "production":
+        return
+    env = EnvReader(environ, ConfigError)
+    loaded = environ.get("FLASK_RUN_FROM_CLI") == "true" and not env.bool(
+        "FLASK_SKIP_DOTENV", False
+    )
+    found = [path for path in map(find_dotenv_file, DOTENV_FILES) if path]
+    if loaded and found:
+        raise ConfigError(
+            f"APP_ENV=production, but the flask command has read {', '.join(found)} into the "
+            "environment. Production takes its settings from the real environment only: "
+            "run the command with FLASK_SKIP_DOTENV=1."
+        )
+    if env.bool("FLASK_DEBUG", False):
+        raise ConfigError(
+            "FLASK_DEBUG must not be on in production: the debugger runs any code a visitor "
+            "sends. Unset it (and do not pass --debug)."
+        )
+
+
+def find_dotenv_file(name: str) -> str:
+    """The file the flask command would load for `name`, as python-dotenv finds it."""
+    from dotenv import find_dotenv
+
+    return find_dotenv(name, usecwd=True)
+
+
 def check_settings(settings: Mapping[str, Any]) -> None:
     """Refuse settings that would run insecurely or not at all."""
-    if settings["APP_ENV"] == "production" and settings["SECRET_KEY"] in (
-        "",
-        PLACEHOLDER_SECRET_KEY,
+    if settings["APP_ENV"] == "production" and (
+        settings["SECRET_KEY"] == PLACEHOLDER_SECRET_KEY
+        or len(settings["SECRET_KEY"]) < SECRET_KEY_MIN_LENGTH
     ):
         raise ConfigError(
-            "SECRET_KEY must be set to a long random value in production "
+            f"SECRET_KEY must be set to a long random value in production, at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters "
             '(python -c "import secrets; print(secrets.token_urlsafe(48))").'
         )
     if settings["APP_ENV"] == "production" and not settings["TRUSTED_HOSTS"]:

@@ -1,8 +1,10 @@
 """Flask commands for accounts: `flask users create-admin|list`, `flask roles sync`."""
 
 import os
+import sys
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -51,24 +53,47 @@ def create_admin(email: str) -> None:
     email = normalise_email(email)
     if "@" not in email:
         raise click.BadParameter(f"{email!r} is not an e-mail address.", param_hint="--email")
+    password = os.environ.get(ADMIN_PASSWORD_VARIABLE)
+    if not password:
+        password = ask_for_password(email)
+    elif problem := password_problem(password, email):
+        raise click.ClickException(f"{ADMIN_PASSWORD_VARIABLE} refused: {problem}")
     sync_roles()
-    role = Role.named(ADMIN_ROLE)
     user = User.by_email(email)
-    password = os.environ.get(ADMIN_PASSWORD_VARIABLE) or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
-    problem = password_problem(password, email)
-    if problem:
-        raise click.ClickException(f"Password refused: {problem}")
     if user is None:
         user = User(email=email)
         db.session.add(user)
     user.password_hash = hash_password(password)
-    user.role = role
+    user.role = Role.named(ADMIN_ROLE)
     if not user.confirmed:
         user.confirmed, user.confirmed_at = True, utc_now()
     db.session.commit()
     click.echo(f"{email} is an administrator.")
+
+
+def stdin_is_terminal() -> bool:
+    """Whether someone is there to type a password (the tests replace this)."""
+    return sys.stdin.isatty()
+
+
+def ask_for_password(email: str) -> str:
+    """State the rules, then ask (twice, without echo) until a password meets them."""
+    if not stdin_is_terminal():
+        # A deploy script or container would otherwise read EOF, or wait forever.
+        raise click.ClickException(
+            f"No terminal to ask for the password: set {ADMIN_PASSWORD_VARIABLE} instead."
+        )
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    click.echo(
+        f"The password needs at least {minimum} characters, must not be a commonly used "
+        "password and must not contain the e-mail address (the part before the @)."
+    )
+    while True:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        problem = password_problem(password, email)
+        if not problem:
+            return password
+        click.echo(f"Password refused: {problem} Try another one.")
 
 
 @users_cli.command("list")

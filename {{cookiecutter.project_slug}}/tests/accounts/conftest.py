@@ -12,11 +12,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
+from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.models import Task, User
 from {{ cookiecutter.package_name }}.settings import database_url
 from tests.integration.conftest import unavailable
-
-MAIL_THREAD_PREFIX = "mail to "
 
 
 @pytest.fixture(scope="session")

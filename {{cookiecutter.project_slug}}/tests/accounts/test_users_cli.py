@@ -2,6 +2,7 @@
 
 import pytest
 
+from {{ cookiecutter.package_name }} import users_cli
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Role
 
@@ -10,10 +11,17 @@ from ..account_helpers import PASSWORD, add_user, get_user, log_in
 pytestmark = pytest.mark.integration
 
 
-def test_create_admin_prompts_for_the_password_without_echo(app, runner):
+@pytest.fixture
+def terminal(monkeypatch):
+    """Someone at a terminal: create-admin may ask for the password."""
+    monkeypatch.setattr(users_cli, "stdin_is_terminal", lambda: True)
+
+
+def test_create_admin_prompts_for_the_password_without_echo(app, runner, terminal):
     result = runner.invoke(
         args=["users", "create-admin", "--email", "Boss@Example.org"],
         input=f"{PASSWORD}\n{PASSWORD}\n",
+        env={"ADMIN_PASSWORD": None},
     )
     assert result.exit_code == 0, result.output
     assert PASSWORD not in result.output  # hidden input is not echoed
@@ -25,11 +33,44 @@ def test_create_admin_prompts_for_the_password_without_echo(app, runner):
     assert client.get("/admin/users").status_code == 200
 
 
-def test_create_admin_reads_the_password_from_the_environment(app, runner, monkeypatch):
-    add_user(app, "promoted@example.org")
-    monkeypatch.setenv("ADMIN_PASSWORD", "a-password-for-automation-9")
-    result = runner.invoke(args=["users", "create-admin", "--email", "promoted@example.org"])
+def test_create_admin_states_the_rules_before_asking(app, runner, terminal):
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", "boss@example.org"],
+        input=f"short\nshort\nboss-{PASSWORD}\nboss-{PASSWORD}\n{PASSWORD}\n{PASSWORD}\n",
+        env={"ADMIN_PASSWORD": None},
+    )
     assert result.exit_code == 0, result.output
+    rules = result.output.index("at least 12 characters")
+    assert rules < result.output.index("Password:")
+    assert "commonly used password" in result.output
+    assert "must not contain the e-mail address" in result.output
+    # A refused password is asked again, with the reason.
+    assert "Password refused: Use at least 12 characters." in result.output
+    assert "The password must not contain your e-mail address." in result.output
+    assert get_user(app, "boss@example.org").is_administrator
+
+
+def test_create_admin_without_a_terminal_asks_for_admin_password(app, runner):
+    # The runner's stdin is no terminal, like a deploy script's.
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", "boss@example.org"],
+        env={"ADMIN_PASSWORD": None},
+    )
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        "Error: No terminal to ask for the password: set ADMIN_PASSWORD instead."
+    ]
+    assert get_user(app, "boss@example.org") is None
+
+
+def test_create_admin_reads_the_password_from_the_environment(app, runner):
+    add_user(app, "promoted@example.org")
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", "promoted@example.org"],
+        env={"ADMIN_PASSWORD": "a-password-for-automation-9"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Password" not in result.output  # no rules, no prompt
     assert get_user(app, "promoted@example.org").is_administrator
 
 
@@ -37,9 +78,10 @@ def test_create_admin_reads_the_password_from_the_environment(app, runner, monke
     ("email", "password", "message"),
     [("boss@example.org", "short", "at least 12"), ("not-an-address", PASSWORD, "not an e-mail")],
 )
-def test_create_admin_refuses_bad_input(app, runner, monkeypatch, email, password, message):
-    monkeypatch.setenv("ADMIN_PASSWORD", password)
-    result = runner.invoke(args=["users", "create-admin", "--email", email])
+def test_create_admin_refuses_bad_input(app, runner, email, password, message):
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", email], env={"ADMIN_PASSWORD": password}
+    )
     assert result.exit_code != 0
     assert message in result.output
     assert get_user(app, email) is None

@@ -1,29 +1,52 @@
 """Fixtures for the real servers named by the environment.
 
-An unreachable server skips its tests with a reason naming it; with
-REQUIRE_SERVICES=1 (CI) it fails them instead, so a missing server is never hidden.
+The cache server comes from the environment, or from `.env` for the variables the
+environment does not set (so pointing REDIS_URL or MEMCACHED_SERVERS in .env at your
+server serves the app and its tests alike; the database never comes from .env, whose
+tables the tests would drop). An unreachable server skips its tests with a reason
+naming it; with REQUIRE_SERVICES=1 or CI=true it fails them instead, so a missing
+server is never hidden.
 """
 
 import os
+from pathlib import Path
 
 import pytest
+from dotenv import dotenv_values
 
 from {{ cookiecutter.package_name }}.settings import load_settings
 
-REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+REQUIRE_SERVICES = any(
+    os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("REQUIRE_SERVICES", "CI")
+)
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+CACHE_VARIABLE_PREFIXES = ("CACHE_", "REDIS_", "MEMCACHED_")
 
 
 def unavailable(service: str, reason: str):
     message = f"{service} is not reachable: {reason}"
     if REQUIRE_SERVICES:
-        pytest.fail(message + " (REQUIRE_SERVICES is set)", pytrace=False)
+        pytest.fail(message + " (REQUIRE_SERVICES or CI is set)", pytrace=False)
     pytest.skip(message)
+
+
+def cache_environment(project_dir: Path = PROJECT_DIR) -> dict[str, str]:
+    """The environment, plus the cache server variables of .env that it does not set."""
+    from_file = dotenv_values(project_dir / ".env")
+    return {
+        **{
+            name: value
+            for name, value in from_file.items()
+            if name.startswith(CACHE_VARIABLE_PREFIXES) and value is not None
+        },
+        **os.environ,
+    }
 
 
 @pytest.fixture
 def real_cache_settings(tmp_path):
     """The chosen backend's settings from the environment, in a namespace of this test."""
-    settings = load_settings(os.environ)
+    settings = load_settings(cache_environment())
     overrides = {
         key: value
         for key, value in settings.items()

@@ -11,7 +11,7 @@ CACHING_ENABLED = BACKEND_NAME != "null"
 
 def test_status_reports_the_cache_as_ok(cache_app):
     body = cache_app.test_client().get("/status").get_json()
-    assert body["cache"] == {"ok": True, "backend": BACKEND_NAME} or not CACHING_ENABLED
+    assert body["cache"] == ("ok" if CACHING_ENABLED else "off")
     assert body["status"] == "ok"
 
 

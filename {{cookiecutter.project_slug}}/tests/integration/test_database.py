@@ -7,13 +7,15 @@ have "test" in its name: the tests create and drop every table in it.
 import csv
 import io
 import os
+import sqlite3
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
@@ -91,4 +93,41 @@ def test_export_and_status_on_the_real_database(migrated_app):
     rows = list(csv.reader(io.StringIO(client.get("/tasks/export.csv").get_data(as_text=True))))
     assert len(rows) == 1201
     assert rows[-1][1] == "task 1199"
-    assert client.get("/status").get_json()["database"] == {"ok": True}
+    assert client.get("/status").get_json()["database"] == "ok"
+
+
+@contextmanager
+def statement_outlasting_one_second(url):
+    """SQL that takes longer than a read timeout of 1 s on this database: a sleep on a
+    server; on SQLite, which has no statement timeout, a read while another connection
+    holds the lock (it waits for the busy timeout)."""
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql":
+        yield "SELECT pg_sleep(5)"
+    elif backend == "mysql":
+        yield "SELECT SLEEP(5)"
+    else:
+        holder = sqlite3.connect(make_url(url).database, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield "SELECT count(*) FROM tasks"
+        finally:
+            holder.close()
+
+
+def test_a_statement_outlasting_the_read_timeout_is_a_503(migrated_app, make_app):
+    url = migrated_app.config["SQLALCHEMY_DATABASE_URI"]
+    app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=url, DATABASE_READ_TIMEOUT=1)
+    client = app.test_client()
+    with statement_outlasting_one_second(url) as statement:
+
+        @app.get("/slow")
+        def slow():
+            db.session.execute(text(statement))
+            return "finished"
+
+        response = client.get("/slow", headers={"Accept": "application/json"})
+        assert response.status_code == 503
+        assert response.get_json()["error"]["code"] == 503
+    # The broken or cancelled connection is not handed to the next request.
+    assert client.get("/api/tasks").status_code == 200

@@ -5,6 +5,8 @@ from typing import Any
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from ..request_input import text_problem
+
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 10_000
 
@@ -20,7 +22,8 @@ class InvalidPayload(BadRequest):
 def json_object() -> dict[str, Any]:
     if not request.is_json:
         raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    body = request.get_json(silent=True)
+    # A body that is not JSON, or nested too deeply, is a 400 naming the problem.
+    body = request.get_json()
     if not isinstance(body, dict):
         raise BadRequest("The request body must be a JSON object.")
     return body
@@ -36,6 +39,8 @@ def task_fields(body: dict[str, Any], partial: bool) -> dict[str, Any]:
         title = body.get("title")
         if not isinstance(title, str) or not title.strip():
             errors["title"] = "required, a non-empty string"
+        elif problem := text_problem(title):
+            errors["title"] = problem
         elif len(title.strip()) > TITLE_MAX_LENGTH:
             errors["title"] = f"at most {TITLE_MAX_LENGTH} characters"
         else:
@@ -44,6 +49,8 @@ def task_fields(body: dict[str, Any], partial: bool) -> dict[str, Any]:
         description = body["description"]
         if not isinstance(description, str):
             errors["description"] = "must be a string"
+        elif problem := text_problem(description):
+            errors["description"] = problem
         elif len(description) > DESCRIPTION_MAX_LENGTH:
             errors["description"] = f"at most {DESCRIPTION_MAX_LENGTH} characters"
         else:

@@ -57,12 +57,12 @@ def create_task():
     return task_json(task), 201, {"Location": f"/api/tasks/{task.id}"}
 
 
-@bp.get("/tasks/<int:task_id>")
+@bp.get("/tasks/<id:task_id>")
 def get_task(task_id: int):
     return task_json(get_task_or_404(task_id))
 
 
-@bp.patch("/tasks/<int:task_id>")
+@bp.patch("/tasks/<id:task_id>")
 @permission_required(Permission.WRITE)
 def update_task(task_id: int):
     task = editable_task_or_403(task_id)
@@ -75,7 +75,7 @@ def update_task(task_id: int):
     return task_json(task)
 
 
-@bp.delete("/tasks/<int:task_id>")
+@bp.delete("/tasks/<id:task_id>")
 @permission_required(Permission.WRITE)
 def delete_task(task_id: int):
     db.session.delete(editable_task_or_403(task_id))

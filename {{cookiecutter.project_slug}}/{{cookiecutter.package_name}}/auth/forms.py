@@ -1,9 +1,9 @@
 """The account forms. Flask-WTF adds and checks a CSRF token on every one."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..forms import Form
 from ..models.user import EMAIL_LENGTH
 from .passwords import password_problem
 
@@ -17,7 +17,7 @@ def email_field(label: str = "E-mail") -> EmailField:
     )
 
 
-def acceptable_password(form: FlaskForm, field: PasswordField) -> None:
+def acceptable_password(form: Form, field: PasswordField) -> None:
     email_field_data = getattr(form, "email", None)
     problem = password_problem(field.data or "", email_field_data.data if email_field_data else "")
     if problem:
@@ -39,12 +39,12 @@ def new_password_fields() -> tuple[PasswordField, PasswordField]:
     )
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     email = email_field()
     password, password_confirm = new_password_fields()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         "Password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
@@ -52,17 +52,17 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me logged in on this device")
 
 
-class EmailOnlyForm(FlaskForm):
+class EmailOnlyForm(Form):
     """Resend the confirmation, or ask for a password reset."""
 
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, password_confirm = new_password_fields()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired()],
@@ -71,7 +71,7 @@ class ChangePasswordForm(FlaskForm):
     password, password_confirm = new_password_fields()
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(Form):
     email = email_field("New e-mail")
     current_password = PasswordField(
         "Current password",

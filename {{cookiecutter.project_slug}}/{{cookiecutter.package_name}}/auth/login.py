@@ -32,7 +32,11 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 
 def init_login(app: Flask) -> None:
-    login_manager.init_app(app)
+    # Flask-Login's context processor loads the user before every template renders;
+    # the proxy loads it only where a template asks, so the 503 page of a database
+    # outage (errors/unavailable.html asks nothing) renders without the database.
+    login_manager.init_app(app, add_context_processor=False)
+    app.add_template_global(current_user, "current_user")
     app.before_request(limit_unconfirmed_users)
 
 

@@ -10,16 +10,19 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
+from ..forms import form_page
+from ..mail import delivery_note, in_background
 from ..models import Role, User
 from ..models.types import utc_now
 from ..models.user import DEFAULT_ROLE, normalise_email
 from ..security import is_safe_redirect_target
 from . import bp
 from .emails import (
+    resend_confirmation_if_waiting,
     send_already_registered,
     send_confirmation,
     send_email_change,
-    send_password_reset,
+    send_password_reset_if_registered,
 )
 from .forms import (
     ChangeEmailForm,
@@ -31,8 +34,6 @@ from .forms import (
 )
 from .passwords import hash_password, needs_rehash, verify_password
 from .tokens import Purpose, TokenError, read_token
-
-MAIL_MAY_BE_DELAYED = "It may take a few minutes to arrive; check your spam folder too."
 
 
 def auth_rate_limit() -> str:
@@ -59,12 +60,12 @@ def register():
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            send_already_registered(email)
+            in_background(send_already_registered, email)
         else:
-            send_confirmation(user)
-        flash(f"We have sent a confirmation link to {email}. {MAIL_MAY_BE_DELAYED}", "info")
+            in_background(send_confirmation, user.id)
+        flash(f"We have sent a confirmation link to {email}. {delivery_note()}", "info")
         return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form)
+    return form_page("auth/register.html", form)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -87,7 +88,7 @@ def login():
             target = request.args.get("next")
             return redirect(target if is_safe_redirect_target(target) else url_for("main.index"))
         flash("Wrong e-mail or password.", "error")
-    return render_template("auth/login.html", form=form)
+    return form_page("auth/login.html", form)
 
 
 @bp.post("/logout")
@@ -125,7 +126,7 @@ def unconfirmed():
     if current_user.confirmed:
         return redirect(url_for("main.index"))
     form = EmailOnlyForm(email=current_user.email)
-    return render_template("auth/unconfirmed.html", form=form)
+    return form_page("auth/unconfirmed.html", form)
 
 
 @bp.route("/resend", methods=["GET", "POST"])
@@ -133,18 +134,17 @@ def unconfirmed():
 def resend_confirmation():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and not user.confirmed:
-            send_confirmation(user)
+        # The job looks the address up: this request costs the same for every address.
+        in_background(resend_confirmation_if_waiting, form.email.data)
         flash(
             f"If {form.email.data} has an account waiting for confirmation, we have sent it "
-            f"a new link. {MAIL_MAY_BE_DELAYED}",
+            f"a new link. {delivery_note()}",
             "info",
         )
         if current_user.is_authenticated:
             return redirect(url_for("auth.unconfirmed"))
         return redirect(url_for("auth.login"))
-    return render_template("auth/email_only.html", form=form, title="Resend the confirmation")
+    return form_page("auth/email_only.html", form, title="Resend the confirmation")
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -152,16 +152,15 @@ def resend_confirmation():
 def request_reset():
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None:
-            send_password_reset(user)
+        # The job looks the address up: this request costs the same for every address.
+        in_background(send_password_reset_if_registered, form.email.data)
         flash(
             f"If {form.email.data} has an account, we have sent it a link to choose a new "
-            f"password. {MAIL_MAY_BE_DELAYED}",
+            f"password. {delivery_note()}",
             "info",
         )
         return redirect(url_for("auth.login"))
-    return render_template("auth/email_only.html", form=form, title="Reset your password")
+    return form_page("auth/email_only.html", form, title="Reset your password")
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
@@ -186,7 +185,7 @@ def reset_password(token: str):
         session.clear()
         flash("Your password is changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form)
+    return form_page("auth/reset_password.html", form)
 
 
 @bp.get("/account")
@@ -208,7 +207,7 @@ def change_password():
             flash("Your password is changed; other devices are logged out.", "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors.append("This is not your current password.")
-    return render_template("auth/change_password.html", form=form)
+    return form_page("auth/change_password.html", form)
 
 
 @bp.route("/change-email", methods=["GET", "POST"])
@@ -218,18 +217,15 @@ def change_email():
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.current_password.data):
             new_email = normalise_email(form.email.data)
-            if User.by_email(new_email) is None:
-                send_email_change(current_user, new_email)
-            elif new_email != current_user.email:
-                send_already_registered(new_email)
+            in_background(send_email_change, current_user.id, new_email)
             flash(
                 f"We have sent a confirmation link to {new_email}; your address changes when "
-                f"you open it. {MAIL_MAY_BE_DELAYED}",
+                f"you open it. {delivery_note()}",
                 "info",
             )
             return redirect(url_for("auth.account"))
         form.current_password.errors.append("This is not your current password.")
-    return render_template("auth/change_email.html", form=form)
+    return form_page("auth/change_email.html", form)
 
 
 @bp.get("/change-email/<token>")

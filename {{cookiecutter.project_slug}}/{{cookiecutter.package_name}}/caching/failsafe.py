@@ -11,6 +11,7 @@ import logging
 import pickle
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -40,11 +41,18 @@ def is_serialisable(value: Any) -> bool:
 
 
 class FailSafeCache(BaseCache):
-    def __init__(self, backend: BaseCache, log_interval: float, retry_interval: float = 0) -> None:
+    def __init__(
+        self,
+        backend: BaseCache,
+        log_interval: float,
+        retry_interval: float = 0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(default_timeout=backend.default_timeout)
         self.backend = backend
         self.log_interval = log_interval
         self.retry_interval = retry_interval
+        self.clock = clock  # tests replace it to move time on without waiting
         self.available = True
         self._retry_at = float("-inf")
         self._last_report = float("-inf")
@@ -58,7 +66,7 @@ class FailSafeCache(BaseCache):
         kwargs: dict[str, Any] | None = None,
         values: tuple[Any, ...] = (),
     ) -> Any:
-        if not self.available and time.monotonic() < self._retry_at:
+        if not self.available and self.clock() < self._retry_at:
             return fallback
         try:
             result = getattr(self.backend, method)(*args, **(kwargs or {}))
@@ -79,7 +87,7 @@ class FailSafeCache(BaseCache):
         return result
 
     def _report_failure(self, method: str, error: Exception) -> None:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self.available = False
             self._retry_at = now + self.retry_interval

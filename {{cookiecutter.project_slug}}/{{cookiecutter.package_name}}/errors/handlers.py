@@ -1,8 +1,16 @@
 """Error responses negotiated between JSON (API clients) and HTML (browsers)."""
 
 from flask import render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
+from ..database import database_outages, discard_failed_session, is_database_unavailable
 from ..extensions import db
 from . import bp
 
@@ -14,7 +22,7 @@ def wants_json() -> bool:
     return accepted.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def error_response(error: HTTPException):
+def error_response(error: HTTPException, template: str = "errors/error.html"):
     code = error.code or 500
     if wants_json():
         body = {"code": code, "name": error.name, "message": error.description}
@@ -22,7 +30,7 @@ def error_response(error: HTTPException):
         if fields:
             body["fields"] = fields  # what was wrong with each field of a request body
         return {"error": body}, code, _allow_header(error)
-    return render_template("errors/error.html", error=error), code, _allow_header(error)
+    return render_template(template, error=error), code, _allow_header(error)
 
 
 def _allow_header(error: HTTPException) -> dict[str, str]:
@@ -48,3 +56,22 @@ def handle_internal_error(error: InternalServerError):
     # Flask has already logged the exception with its traceback.
     db.session.rollback()
     return error_response(error)
+
+
+# The database is unavailable: a 503 for every page and API call that needs it.
+
+DATABASE_UNAVAILABLE = "The database is not answering. Please try again in a minute."
+
+
+@bp.app_errorhandler(DBAPIError)
+@bp.app_errorhandler(PoolTimeoutError)
+def handle_database_error(error: Exception):
+    if not is_database_unavailable(error):
+        raise error  # the code's or the data's fault: a 500, logged with its traceback
+    # One record per interval, not a traceback (and an e-mail) per request.
+    database_outages().failure("Database unavailable; answering 503", error)
+    discard_failed_session()
+    # Its page shows no account links: who is logged in is only known from the database.
+    return error_response(
+        ServiceUnavailable(DATABASE_UNAVAILABLE), template="errors/unavailable.html"
+    )

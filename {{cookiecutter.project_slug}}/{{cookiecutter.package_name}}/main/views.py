@@ -1,20 +1,14 @@
-from typing import Any
+from flask import jsonify, render_template
 
-from flask import current_app, jsonify, render_template
-
-from ..extensions import cache
+from ..caching.pages import cached_page
 from ..health import collect_status
-from ..http_caching import has_session, public_page
+from ..http_caching import public_page
 from . import bp
-
-
-def is_successful(rv: Any) -> bool:
-    return current_app.make_response(rv).status_code == 200
 
 
 @bp.get("/")
 @public_page
-@cache.cached(query_string=True, unless=has_session, response_filter=is_successful)
+@cached_page()
 def index():
     return render_template("main/index.html")
 

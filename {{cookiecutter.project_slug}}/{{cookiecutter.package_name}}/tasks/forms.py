@@ -1,10 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..api.payloads import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
+from ..forms import Form
 
 
-class TaskForm(FlaskForm):
+class TaskForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX_LENGTH)])
     description = TextAreaField("Description", validators=[Length(max=DESCRIPTION_MAX_LENGTH)])
