@@ -16,7 +16,7 @@ ALLOWED_SKIP = "does not use SASL"
 # Variables of the app itself: the baked suites get them from the test, not from here.
 APP_VARIABLES = re.compile(
     r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*"
-    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*)$"
+    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS)$"
 )
 
 
@@ -30,6 +30,8 @@ def matrix_params(rows=MATRIX):
 def generated_suite_env(row, database_url, **extra):
     env = {name: value for name, value in os.environ.items() if not APP_VARIABLES.match(name)}
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    # The bake's .env is for development: production refuses a flask command that read it.
+    env["FLASK_SKIP_DOTENV"] = "1"
     if services.REQUIRE_SERVICES:
         env["REQUIRE_SERVICES"] = "1"
     if database_url:

@@ -3,6 +3,8 @@ import os
 
 # Tests use the real environment only: never the developer's .env or database.
 os.environ["APP_ENV"] = "testing"
+# A FLASK_DEBUG left in the shell would make the production tests refuse to start.
+os.environ.pop("FLASK_DEBUG", None)
 
 import pytest  # noqa: E402
 from sqlalchemy import event  # noqa: E402

@@ -153,6 +153,9 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
         # The page renders without asking the database again who is logged in.
         assert_unavailable(response, json=path.startswith("/api/"))
         assert "writer@example.org" not in response.get_data(as_text=True)
+    # Not a 400 page (which would ask the database who is logged in) for the missing token.
+    response = visitor.post("/tasks/", data={"title": "x"}, headers={"Accept": "text/html"})
+    assert_unavailable(response, json=False)
 
 
 def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_log_records):

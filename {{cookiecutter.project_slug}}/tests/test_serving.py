@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.servers import free_port, wait_for
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -95,3 +97,32 @@ def test_wsgi_module_exposes_app(monkeypatch, tmp_path):
     import wsgi
 
     assert wsgi.app.name == PACKAGE
+
+
+@pytest.mark.parametrize(
+    ("dotenv", "extra", "args", "refusal"),
+    [
+        # .env says FLASK_DEBUG=1, and the flask command reads .env before the app starts.
+        ("FLASK_DEBUG=1\n", {}, [], "FLASK_SKIP_DOTENV=1"),
+        ("", {"FLASK_DEBUG": "1", "FLASK_SKIP_DOTENV": "1"}, [], "FLASK_DEBUG must not be on"),
+        ("", {"FLASK_SKIP_DOTENV": "1"}, ["--debug"], "FLASK_DEBUG must not be on"),
+    ],
+)
+def test_flask_run_in_production_never_starts_the_debugger(tmp_path, dotenv, extra, args, refusal):
+    (tmp_path / ".env").write_text(dotenv)
+    env = process_env(tmp_path, PYTHONPATH=str(PROJECT_DIR), **extra)
+    if "FLASK_SKIP_DOTENV" not in extra:
+        del env["FLASK_SKIP_DOTENV"]
+    command = [sys.executable, "-m", "flask", "--app", PACKAGE, *args, "run"]
+    run = subprocess.run(
+        [*command, "--port", str(free_port())],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert refusal in run.stderr
+    assert "Debugger is active" not in run.stdout + run.stderr

@@ -1,7 +1,12 @@
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.settings import ConfigError, database_url, load_settings
+from {{ cookiecutter.package_name }}.settings import (
+    ConfigError,
+    check_environment,
+    database_url,
+    load_settings,
+)
 
 
 def test_defaults_need_no_environment():
@@ -46,6 +51,36 @@ def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
         monkeypatch.setenv("SECRET_KEY", secret)
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
         create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_production_refuses_a_short_secret(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 31)
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def production_environ(**extra):
+    return {"APP_ENV": "production", "FLASK_RUN_FROM_CLI": "true", **extra}
+
+
+def test_production_refuses_a_dotenv_read_by_the_flask_command(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("FLASK_DEBUG=1\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"has read .*\.env .*FLASK_SKIP_DOTENV=1"):
+        check_environment(production_environ(FLASK_DEBUG="1"))
+    # Skipped by the flask command, or not the flask command (gunicorn): nothing was read.
+    check_environment(production_environ(FLASK_SKIP_DOTENV="1"))
+    check_environment({"APP_ENV": "production"})
+    check_environment({"APP_ENV": "development", "FLASK_RUN_FROM_CLI": "true"})
+
+
+@pytest.mark.parametrize("value", ["1", "true", "on"])
+def test_production_never_runs_in_debug_mode(monkeypatch, tmp_path, value):
+    monkeypatch.chdir(tmp_path)  # no .env here or above
+    with pytest.raises(ConfigError, match="FLASK_DEBUG must not be on in production"):
+        check_environment({"APP_ENV": "production", "FLASK_DEBUG": value})
+    check_environment({"APP_ENV": "production", "FLASK_DEBUG": "0"})
 
 
 def test_production_refuses_to_answer_any_host(monkeypatch):

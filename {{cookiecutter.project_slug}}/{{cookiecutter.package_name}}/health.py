@@ -82,6 +82,6 @@ def log_failures(database: dict[str, Any], cache_state: dict[str, Any]) -> None:
         lambda config: OutageLog(logger, config["CACHE_OUTAGE_LOG_INTERVAL"], logging.WARNING),
     )
     if cache_state["ok"]:
-        probe.recovery(f"Cache backend {BACKEND_NAME} answers the status probe again.")
+        probe.recovery(f"Cache backend {BACKEND_NAME} passes the status probe again.")
     else:
         probe.failure(f"Cache backend {BACKEND_NAME} failed the status probe", cache_state["error"])

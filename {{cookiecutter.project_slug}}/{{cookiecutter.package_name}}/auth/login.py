@@ -37,7 +37,10 @@ def init_login(app: Flask) -> None:
     # outage (errors/unavailable.html asks nothing) renders without the database.
     login_manager.init_app(app, add_context_processor=False)
     app.add_template_global(current_user, "current_user")
-    app.before_request(limit_unconfirmed_users)
+    # First of the hooks: with the database down, a visitor with a session gets its 503
+    # here, before another check (CSRF, request input) fails with an error page that
+    # would ask the database who is logged in, and end as a bare 500.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
 
 
 @login_manager.user_loader
