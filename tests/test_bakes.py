@@ -23,6 +23,12 @@ OPTION_FOOTPRINT = {
     ("use_sentry", True): (("sentry_sdk",), ("sentry-sdk",)),
 }
 UNRENDERED = re.compile(r"\{\{\s*cookiecutter|\{%|\{#")
+# The settings only a chosen option may read, mention or document.
+OPTION_SETTINGS = {
+    ("cache_backend", "redis"): "REDIS_",
+    ("cache_backend", "memcached"): "MEMCACHED_",
+    ("use_sentry", True): "SENTRY_",
+}
 
 
 def bake_matrix_values(option):
@@ -84,6 +90,18 @@ def test_only_chosen_options_bring_imports_and_dependencies(bakes, row):
         for distribution in distributions:
             declared = re.search(rf'^\s*"{re.escape(distribution)}[\[>=<]', runtime_dependencies, re.M)
             assert (declared is not None) == chosen, f"{distribution}: {option}={row[option]!r}"
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_no_setting_of_an_unchosen_option_remains(bakes, row):
+    project = bakes(row).project_path
+    texts = {name: (project / name).read_text(encoding="utf-8") for name in project_files(project)}
+    for (option, value), prefix in OPTION_SETTINGS.items():
+        mentioned = sorted(relative for relative, text in texts.items() if prefix in text)
+        if row[option] == value:
+            assert mentioned, f"{prefix}*: {option}={value!r} but no file mentions it"
+        else:
+            assert mentioned == [], f"{prefix}*: {option}={row[option]!r}"
 
 
 @pytest.mark.parametrize("row", matrix_params())

@@ -66,6 +66,9 @@ def test_rate_limit_answers_429_and_counts_only_submissions(app, client, path):
     limited = client.post(path, data=data)
     assert limited.status_code == 429
     assert "429 Too Many Requests" in limited.get_data(as_text=True)
+    assert "You have tried this too often: the limit is 3 per 1 minute" in limited.get_data(
+        as_text=True
+    )
     assert "Retry-After" in limited.headers
     # Other visitors are not locked out.
     assert (

@@ -1,9 +1,9 @@
 """Fixtures for the real servers named by the environment.
 
 The cache server comes from the environment, or from `.env` for the variables the
-environment does not set (so pointing REDIS_URL or MEMCACHED_SERVERS in .env at your
-server serves the app and its tests alike; the database never comes from .env, whose
-tables the tests would drop). An unreachable server skips its tests with a reason
+environment does not set (so pointing the cache variables in .env at your server serves
+the app and its tests alike; the database never comes from .env, whose tables the tests
+would drop). An unreachable server skips its tests with a reason
 naming it; with REQUIRE_SERVICES=1 or CI=true it fails them instead, so a missing
 server is never hidden.
 """
@@ -20,7 +20,13 @@ REQUIRE_SERVICES = any(
     os.environ.get(name, "").lower() in {"1", "true", "yes"} for name in ("REQUIRE_SERVICES", "CI")
 )
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-CACHE_VARIABLE_PREFIXES = ("CACHE_", "REDIS_", "MEMCACHED_")
+{%- if cookiecutter.cache_backend == "redis" %}
+CACHE_VARIABLE_PREFIXES = ("CACHE_", "REDIS_")
+{%- elif cookiecutter.cache_backend == "memcached" %}
+CACHE_VARIABLE_PREFIXES = ("CACHE_", "MEMCACHED_")
+{%- else %}
+CACHE_VARIABLE_PREFIXES = ("CACHE_",)
+{%- endif %}
 
 
 def unavailable(service: str, reason: str):
@@ -48,9 +54,7 @@ def real_cache_settings(tmp_path):
     """The chosen backend's settings from the environment, in a namespace of this test."""
     settings = load_settings(cache_environment())
     overrides = {
-        key: value
-        for key, value in settings.items()
-        if key.startswith(("CACHE_", "REDIS_", "MEMCACHED_"))
+        key: value for key, value in settings.items() if key.startswith(CACHE_VARIABLE_PREFIXES)
     }
     # A fresh prefix per test: runs sharing one server never see each other's keys.
     overrides["CACHE_KEY_PREFIX"] = f"test-{os.urandom(4).hex()}-{settings['CACHE_KEY_PREFIX']}"

@@ -41,8 +41,10 @@ def test_limits_are_counted_on_the_backends_storage(make_app, real_cache_setting
     app = make_app(**settings)
     uri = app.config["RATELIMIT_STORAGE_URI"]
     expected = STORAGE_SCHEMES.get(BACKEND_NAME, "memory")
-    if BACKEND_NAME == "memcached" and app.config["CACHE_MEMCACHED_USERNAME"]:
+{%- if cookiecutter.cache_backend == "memcached" %}
+    if app.config["CACHE_MEMCACHED_USERNAME"]:
         expected = "memory"  # Flask-Limiter's memcached client has no SASL
+{%- endif %}
     assert uri.startswith(expected + "://"), uri
     with app.app_context():
         if not limiter.storage.check():

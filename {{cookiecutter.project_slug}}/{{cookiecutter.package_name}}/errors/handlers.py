@@ -8,6 +8,7 @@ from werkzeug.exceptions import (
     InternalServerError,
     SecurityError,
     ServiceUnavailable,
+    TooManyRequests,
 )
 
 from ..database import database_outages, discard_failed_session, is_database_unavailable
@@ -43,6 +44,12 @@ def handle_http_error(error: HTTPException):
     if isinstance(error, SecurityError):
         # An untrusted Host: no URL can be built for it, so no page that links anywhere.
         return f"{error.code} {error.name}: {error.description}", error.code, _plain_text()
+    if isinstance(error, TooManyRequests):
+        # Flask-Limiter's own description is the bare limit ("5 per 1 minute").
+        error.description = (
+            f"You have tried this too often: the limit is {error.description}. "
+            "Please wait a minute, then try again."
+        )
     return error_response(error)
 
 
