@@ -3,13 +3,13 @@
 import threading
 import time
 
+from {{ cookiecutter.package_name }}.caching import stampede
+from {{ cookiecutter.package_name }}.extensions import cache
 from {{ cookiecutter.package_name }}.tasks import statistics
 
 STATISTICS_URL = "/api/tasks/statistics"
-# Long enough for every other request to arrive during the recomputation even on a
-# loaded CI machine, where each thread's first SASL handshake takes a while; still
-# below the 2 s that requests wait on a cold cache.
-RECOMPUTE_SECONDS = 1.0
+LOCK_SUFFIX = ":recomputing"
+ARRIVAL_TIMEOUT = 30.0  # only bounds a broken run; nothing waits this long when it works
 
 
 def concurrent_gets(app, path, count):
@@ -31,27 +31,47 @@ def concurrent_gets(app, path, count):
 
 
 def check_one_recomputation_per_expiry(make_app, cache_settings, monkeypatch, workers=12):
-    """Cold and expired statistics under concurrent requests: one recomputation each."""
-    fresh_for = 1
+    """Cold and expired statistics under concurrent requests: one recomputation each.
+
+    The recomputation waits until every request has tried the lock, so all of them
+    arrive while it runs, however slow the machine; the statistics turn stale by moving
+    the freshness clock, not by sleeping.
+    """
+    fresh_for = 60
     app = make_app(**cache_settings, MICRO_CACHE_TIMEOUT=0, STATISTICS_FRESH_FOR=fresh_for)
+    clock = [time.time()]
+    monkeypatch.setattr(stampede, "now", lambda: clock[0])
+    lock_attempts = []
+    everybody_tried = threading.Event()
+    real_add = cache.add
+
+    def counting_add(key, *args, **kwargs):
+        added = real_add(key, *args, **kwargs)
+        if key.endswith(LOCK_SUFFIX):
+            lock_attempts.append(added)
+            if len(lock_attempts) % workers == 0:
+                everybody_tried.set()
+        return added
+
+    monkeypatch.setattr(cache, "add", counting_add)
     recomputations = []
 
-    def slow_statistics():
+    def statistics_once_everybody_tried():
+        assert everybody_tried.wait(ARRIVAL_TIMEOUT), "not every request tried the lock"
+        everybody_tried.clear()
         recomputations.append(threading.get_ident())
-        time.sleep(RECOMPUTE_SECONDS)
         return {"total": len(recomputations)}
 
-    monkeypatch.setattr(statistics, "compute_statistics", slow_statistics)
+    monkeypatch.setattr(statistics, "compute_statistics", statistics_once_everybody_tried)
 
     cold = concurrent_gets(app, STATISTICS_URL, workers)
     assert [response.status_code for response in cold] == [200] * workers
     assert len(recomputations) == 1
     assert {response.get_json()["total"] for response in cold} == {1}  # the others waited
 
-    time.sleep(fresh_for + 0.2)  # stale now, but still stored
+    clock[0] += fresh_for + 1  # stale now, but still stored
     expired = concurrent_gets(app, STATISTICS_URL, workers)
     assert [response.status_code for response in expired] == [200] * workers
     assert len(recomputations) == 2
-    totals = [response.get_json()["total"] for response in expired]
-    assert totals.count(1) >= 1  # served the stale value instead of waiting
-    assert totals.count(2) >= 1
+    totals = sorted(response.get_json()["total"] for response in expired)
+    assert totals == [1] * (workers - 1) + [2]  # the stale value, not a wait, for the others

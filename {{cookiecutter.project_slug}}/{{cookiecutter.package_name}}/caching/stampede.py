@@ -22,6 +22,12 @@ LOCK_TIMEOUT_SECONDS = 30  # frees the lock of a worker that died while recomput
 POLL_SECONDS = 0.05
 
 
+def now() -> float:
+    """Wall-clock time of the freshness stamps, which every worker and machine compares;
+    the tests replace it to make an entry stale without waiting."""
+    return time.time()
+
+
 def get_or_recompute(
     cache: Cache,
     key: str,
@@ -31,7 +37,7 @@ def get_or_recompute(
     wait: float = 2.0,
 ) -> T:
     entry = cache.get(key)
-    if entry is not None and entry["fresh_until"] > time.time():
+    if entry is not None and entry["fresh_until"] > now():
         return entry["value"]
     lock_key = f"{key}:recomputing"
     if cache.add(lock_key, True, timeout=LOCK_TIMEOUT_SECONDS):
@@ -58,6 +64,6 @@ def _recompute(
     cache: Cache, key: str, compute: Callable[[], T], fresh_for: int, stale_for: int | None
 ) -> T:
     value = compute()
-    entry: dict[str, Any] = {"value": value, "fresh_until": time.time() + fresh_for}
+    entry: dict[str, Any] = {"value": value, "fresh_until": now() + fresh_for}
     cache.set(key, entry, timeout=fresh_for + (fresh_for if stale_for is None else stale_for))
     return value
