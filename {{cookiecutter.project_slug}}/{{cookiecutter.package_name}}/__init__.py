@@ -58,6 +58,7 @@ def init_extensions(app: Flask) -> None:
     from .caching.tiers import init_micro_cache
     from .database import default_database_url, engine_options
     from .extensions import cache, csrf, db, mail, migrate
+    from .mail import start_mail_jobs
     from .rate_limiting import init_rate_limiting
 
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
@@ -69,6 +70,7 @@ def init_extensions(app: Flask) -> None:
     init_micro_cache(app)
     csrf.init_app(app)
     mail.init_app(app)
+    app.teardown_request(start_mail_jobs)
     init_login(app)
     init_rate_limiting(app)
 

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, render_template, request
+from flask import current_app, g, has_request_context, render_template, request
 from flask_mail import Connection, Message
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,19 @@ def in_background(job: Callable[..., Any], *args: Any) -> threading.Thread:
                 logger.exception("E-mail job %s failed", job.__name__)
 
     thread = threading.Thread(target=run, name=MAIL_THREAD_PREFIX + job.__name__, daemon=True)
-    thread.start()
+    if has_request_context():
+        # Started when the request is over: running beside it, the job's work (which
+        # depends on what it finds) would slow the response down, and tell by its timing.
+        g.setdefault("mail_jobs", []).append(thread)
+    else:
+        thread.start()
     return thread
+
+
+def start_mail_jobs(error: BaseException | None = None) -> None:
+    """teardown_request hook: start the jobs the request handed over."""
+    for thread in g.pop("mail_jobs", []):
+        thread.start()
 
 
 def external_url(endpoint: str, **values: Any) -> str:
