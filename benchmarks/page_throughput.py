@@ -118,6 +118,8 @@ def main():
             "BASE_URL": "http://127.0.0.1",
             "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite",
             "LOG_LEVEL": "WARNING",
+            # The bake's .env is for development: production refuses a flask command that read it.
+            "FLASK_SKIP_DOTENV": "1",
         }
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
