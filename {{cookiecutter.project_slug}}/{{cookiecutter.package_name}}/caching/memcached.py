@@ -171,7 +171,7 @@ def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
 class ExplicitErrorsClient:
     """bmemcached answers a dead server with a miss and a bad password with a bare
     "Auth failure"; this raises both as errors that say what happened, so the
-    fail-safe wrapper can log the outage, pause, and report it in /status."""
+    fail-safe wrapper can log the outage and pause (/status says only "down")."""
 
     def __init__(self, client: Any, failures: threading.local) -> None:
         self._client = client
