@@ -1,9 +1,14 @@
 """The bake matrix and how a baked project's own suite is run against real servers."""
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -78,3 +83,64 @@ def run_flask(project, env, *command):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
+
+
+SERVER_TIMEOUT = 30.0
+LOG_TAIL_CHARS = 4000
+
+
+def answers(base_url):
+    """Whether the served bake answers /status (503 too: up, with a dependency down)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/status", timeout=5) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as error:
+        return error.code == 503
+    except OSError:
+        return False
+
+
+def tail(path, chars=LOG_TAIL_CHARS):
+    try:
+        return Path(path).read_text(errors="replace")[-chars:]
+    except OSError as error:
+        return f"({error})"
+
+
+@contextlib.contextmanager
+def gunicorn(project, env, port, log_path):
+    """The bake served as its README says (`gunicorn wsgi:app`, which reads the project's
+    gunicorn.conf.py) with 2 workers on 127.0.0.1:port; yields its base URL once /status
+    answers, and fails the test with gunicorn's log if it never does."""
+    base_url = f"http://127.0.0.1:{port}"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn",
+                "-w", "2",
+                "-b", f"127.0.0.1:{port}",
+                "--access-logfile", "-",
+                "wsgi:app",
+            ],
+            cwd=project,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + SERVER_TIMEOUT
+        while not answers(base_url):
+            if process.poll() is not None:
+                pytest.fail(f"gunicorn exited with status {process.returncode}:\n{tail(log_path)}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"gunicorn did not answer within {SERVER_TIMEOUT} s:\n{tail(log_path)}")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -11,12 +11,7 @@ import email
 import email.policy
 import os
 import re
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 import services
-from baked import MATRIX, generated_suite_env, matrix_params, run_flask
+from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask, tail
 from throwaway_servers import free_port
 
 HOST = "127.0.0.1"
@@ -39,9 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
 ]
 BROWSER_TIMEOUT_MS = 10_000
-SERVER_TIMEOUT = 30.0
 MAIL_TIMEOUT = 15.0
-LOG_TAIL_CHARS = 4000
 
 USER_EMAIL = "journey@example.org"
 # 14+ characters and on no list of common passwords.
@@ -88,62 +81,6 @@ def smtp_server():
         yield mailbox, controller.port
     finally:
         controller.stop()
-
-
-def answers(base_url):
-    try:
-        with urllib.request.urlopen(f"{base_url}/status", timeout=5) as response:
-            return response.status == 200
-    except urllib.error.HTTPError as error:
-        return error.code == 503  # up, with a degraded dependency
-    except OSError:
-        return False
-
-
-def tail(path, chars=LOG_TAIL_CHARS):
-    try:
-        return Path(path).read_text(errors="replace")[-chars:]
-    except OSError as error:
-        return f"({error})"
-
-
-@contextlib.contextmanager
-def gunicorn(project, env, port, log_path):
-    """gunicorn with 2 workers on 127.0.0.1:port; yields once /status answers."""
-    base_url = f"http://{HOST}:{port}"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                "-w", "2",
-                "-b", f"{HOST}:{port}",
-                "--access-logfile", "-",
-                # Not the shared ~/.gunicorn/gunicorn.ctl: other tests run gunicorn at the same time.
-                "--no-control-socket",
-                "wsgi:app",
-            ],
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + SERVER_TIMEOUT
-        while not answers(base_url):
-            if process.poll() is not None:
-                pytest.fail(f"gunicorn exited with status {process.returncode}:\n{tail(log_path)}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer within {SERVER_TIMEOUT} s:\n{tail(log_path)}")
-            time.sleep(0.1)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def require_chromium():

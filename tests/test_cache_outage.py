@@ -6,15 +6,13 @@ a restart. The server is a throwaway one: the developer's own is never touched.
 """
 
 import json
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from baked import MATRIX, generated_suite_env, matrix_params, run_flask
+from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask
 from throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
 
 PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
@@ -60,13 +58,6 @@ def wait_until(check, timeout, what):
     pytest.fail(f"{what} within {timeout} s")
 
 
-def answers(port):
-    try:
-        return fetch(port, "/status")[0] in (200, 503)
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("row", matrix_params(outage_rows()))
 def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
     project = bakes(row).project_path
@@ -88,15 +79,7 @@ def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
         run_flask(project, env, "db", "upgrade")
         run_flask(project, env, "seed", "--count", str(SEEDED_TASKS))
         port = free_port()
-        gunicorn = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-            cwd=project,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            wait_until(lambda: answers(port), 30, "gunicorn did not answer")
+        with gunicorn(project, env, port, tmp_path / "gunicorn.log"):
             check_caching(port, server, backend)
 
             server.kill()
@@ -122,9 +105,6 @@ def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
                 RECOVERY_TIMEOUT,
                 "caching did not resume",
             )
-        finally:
-            gunicorn.terminate()
-            gunicorn.wait(timeout=30)
 
 
 def status_of(port):

@@ -7,16 +7,12 @@
   shared server (Redis here; memcached and the in-process caches get the same key).
 """
 
-import contextlib
 import http.client
 import secrets
-import subprocess
-import sys
-import time
 
 import pytest
 
-from baked import MATRIX, generated_suite_env, matrix_params, run_flask
+from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask
 from throwaway_servers import free_port, redis_dbsize, redis_server
 
 HOSTILE_HEADERS = {
@@ -28,7 +24,6 @@ HOSTILE_HEADERS = {
     "X-Forwarded-For": "203.0.113.9",
 }
 FLOOD_REQUESTS = 300
-START_TIMEOUT = 30.0
 
 
 def redis_row():
@@ -45,34 +40,6 @@ def get(port, path, headers=None):
         connection.close()
 
 
-@contextlib.contextmanager
-def served(project, env):
-    """gunicorn as the README starts it (`gunicorn wsgi:app`, gunicorn.conf.py read from
-    the project), with 2 workers; yields the port once / answers."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            with contextlib.suppress(OSError):
-                if get(port, "/status")[0] in (200, 503):
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"gunicorn did not answer:\n{process.communicate(timeout=10)[1][-3000:]}")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
 @pytest.mark.parametrize("row", matrix_params([redis_row()]))
 def test_outsiders_can_neither_poison_nor_flood_the_page_cache(bakes, row, tmp_path):
     project = bakes(row).project_path
@@ -87,7 +54,8 @@ def test_outsiders_can_neither_poison_nor_flood_the_page_cache(bakes, row, tmp_p
             REDIS_URL=f"redis://{redis.address}/0",
         )
         run_flask(project, env, "db", "upgrade")
-        with served(project, env) as port:
+        port = free_port()
+        with gunicorn(project, env, port, tmp_path / "gunicorn.log"):
             # The first request fills the cache, carrying every header an attacker can send.
             status, poisoned = get(port, "/", HOSTILE_HEADERS)
             assert status == 200
