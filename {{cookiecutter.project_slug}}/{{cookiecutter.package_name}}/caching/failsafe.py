@@ -9,7 +9,6 @@ timeout per interval. A value that cannot be serialised is simply not cached.
 
 import logging
 import pickle
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,8 @@ from typing import Any
 from flask import Flask
 from flask_caching.backends.base import BaseCache
 from werkzeug.utils import import_string
+
+from ..outages import OutageLog
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,14 @@ class FailSafeCache(BaseCache):
     ) -> None:
         super().__init__(default_timeout=backend.default_timeout)
         self.backend = backend
-        self.log_interval = log_interval
         self.retry_interval = retry_interval
         self.clock = clock  # tests replace it to move time on without waiting
-        self.available = True
+        self.outages = OutageLog(logger, log_interval, clock=lambda: self.clock())
         self._retry_at = float("-inf")
-        self._last_report = float("-inf")
-        self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return not self.outages.down
 
     def _call(
         self,
@@ -87,30 +89,15 @@ class FailSafeCache(BaseCache):
         return result
 
     def _report_failure(self, method: str, error: Exception) -> None:
-        now = self.clock()
-        with self._lock:
-            self.available = False
-            self._retry_at = now + self.retry_interval
-            if now - self._last_report < self.log_interval:
-                return
-            self._last_report = now
-        logger.error(
-            "Cache backend %s failed (%s: %s); serving without cache. "
-            "Next report in %ss at the earliest.",
-            type(self.backend).__name__,
-            type(error).__name__,
+        self._retry_at = self.clock() + self.retry_interval
+        self.outages.failure(
+            f"Cache backend {type(self.backend).__name__} failed in {method}(); "
+            "serving without cache",
             error,
-            self.log_interval,
-            extra={"cache_method": method},
         )
 
     def _report_recovery(self) -> None:
-        with self._lock:
-            if self.available:
-                return
-            self.available = True
-            self._last_report = float("-inf")
-        logger.warning("Cache backend %s answers again.", type(self.backend).__name__)
+        self.outages.recovery(f"Cache backend {type(self.backend).__name__} answers again.")
 
     def get(self, key: str) -> Any:
         return self._call("get", None, (key,))
