@@ -6,6 +6,7 @@ from flask import Response
 
 from {{ cookiecutter.package_name }}.extensions import cache
 from tests.broken_cache import BrokenCache, FlakyCache
+from tests.clocks import FakeClock
 
 BROKEN = "tests.broken_cache.BrokenCache"
 FLAKY = "tests.broken_cache.FlakyCache"
@@ -41,15 +42,15 @@ def test_failed_backend_is_left_alone_for_the_retry_interval(make_app):
 def test_backend_is_tried_again_after_the_retry_interval(make_app):
     BrokenCache.calls = 0
     app = make_app(CACHE_BACKEND=BROKEN, CACHE_RETRY_INTERVAL=30)
-    now = [1000.0]
+    clock = FakeClock()
     with app.app_context():
-        cache.cache.clock = lambda: now[0]  # the app's FailSafeCache
+        cache.cache.clock = clock  # the app's FailSafeCache
     client = app.test_client()
     client.get("/")
-    now[0] += 29
+    clock.advance(29)
     client.get("/")
     assert BrokenCache.calls == 1  # still inside the interval
-    now[0] += 2
+    clock.advance(2)
     client.get("/")
     assert BrokenCache.calls == 2
 

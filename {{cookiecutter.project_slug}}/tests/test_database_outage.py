@@ -14,6 +14,7 @@ from sqlalchemy import exc
 from {{ cookiecutter.package_name }}.database import database_outages
 
 from .account_helpers import add_user, log_in
+from .clocks import FakeClock
 {%- if cookiecutter.database != "sqlite" %}
 from .servers import SilentServer, free_port
 {%- endif %}
@@ -72,14 +73,6 @@ def silent_url():
 @pytest.fixture
 def unreachable_app(make_app, unreachable_url):
     return make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def get_within_hang_limit(client, path, **kwargs):
@@ -165,7 +158,7 @@ def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_l
         DATABASE_OUTAGE_LOG_INTERVAL=60,
         **TIMEOUTS,
     )
-    clock = Clock()
+    clock = FakeClock()
     with app.app_context():
         database_outages().clock = clock
     client = app.test_client()
@@ -174,7 +167,7 @@ def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_l
     [record] = [record for record in app_log_records if record.levelno >= logging.WARNING]
     assert record.levelno == logging.ERROR
     assert "OperationalError" in record.getMessage()
-    clock.now += 60
+    clock.advance(60)
     assert client.get("/api/tasks").status_code == 503
     assert len([record for record in app_log_records if record.levelno >= logging.WARNING]) == 2
 

@@ -13,21 +13,11 @@ from {{ cookiecutter.package_name }}.logging_config import (
     build_logging_config,
 )
 from {{ cookiecutter.package_name }}.settings import load_settings
+from tests.clocks import FakeClock
 from tests.servers import SMTPServer, WebhookServer, free_port, wait_for
 
 INTERVAL = 300
 HELD_BACK_19 = "(19 more like this since the last report were not sent)"
-
-
-class FakeClock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, seconds):
-        self.now += seconds
 
 
 @pytest.fixture

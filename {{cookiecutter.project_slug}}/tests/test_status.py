@@ -5,15 +5,8 @@ import logging
 from {{ cookiecutter.package_name }}.database import database_outages
 from {{ cookiecutter.package_name }}.health import log_failures
 
+from .clocks import FakeClock
 from .servers import free_port
-
-
-class Clock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def warnings_in(records):
@@ -81,14 +74,14 @@ def test_polling_a_down_database_logs_once_per_interval(make_app, tmp_path, app_
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}",
         DATABASE_OUTAGE_LOG_INTERVAL=60,
     )
-    clock = Clock()
+    clock = FakeClock()
     with app.app_context():
         database_outages().clock = clock
     client = app.test_client()
     for _ in range(10):
         assert client.get("/status").status_code == 503
     assert len(warnings_in(app_log_records)) == 1
-    clock.now += 60
+    clock.advance(60)
     assert client.get("/status").status_code == 503
     assert len(warnings_in(app_log_records)) == 2
 
@@ -96,7 +89,7 @@ def test_polling_a_down_database_logs_once_per_interval(make_app, tmp_path, app_
 def test_recovery_is_logged_and_the_next_failure_reported_at_once(app, app_log_records):
     outage = RuntimeError("connection refused")
     with app.app_context():
-        database_outages().clock = Clock()  # frozen: only a recovery re-opens reporting
+        database_outages().clock = FakeClock()  # frozen: only a recovery re-opens reporting
         cache_ok = {"ok": True}
         log_failures({"ok": False, "error": str(outage)}, cache_ok)
         log_failures({"ok": True}, cache_ok)

@@ -6,6 +6,7 @@ import time
 from {{ cookiecutter.package_name }}.caching import stampede
 from {{ cookiecutter.package_name }}.extensions import cache
 from {{ cookiecutter.package_name }}.tasks import statistics
+from tests.clocks import FakeClock
 
 STATISTICS_URL = "/api/tasks/statistics"
 LOCK_SUFFIX = ":recomputing"
@@ -39,8 +40,8 @@ def check_one_recomputation_per_expiry(make_app, cache_settings, monkeypatch, wo
     """
     fresh_for = 60
     app = make_app(**cache_settings, MICRO_CACHE_TIMEOUT=0, STATISTICS_FRESH_FOR=fresh_for)
-    clock = [time.time()]
-    monkeypatch.setattr(stampede, "now", lambda: clock[0])
+    clock = FakeClock(time.time())
+    monkeypatch.setattr(stampede, "now", clock)
     lock_attempts = []
     everybody_tried = threading.Event()
     real_add = cache.add
@@ -69,7 +70,7 @@ def check_one_recomputation_per_expiry(make_app, cache_settings, monkeypatch, wo
     assert len(recomputations) == 1
     assert {response.get_json()["total"] for response in cold} == {1}  # the others waited
 
-    clock[0] += fresh_for + 1  # stale now, but still stored
+    clock.advance(fresh_for + 1)  # stale now, but still stored
     expired = concurrent_gets(app, STATISTICS_URL, workers)
     assert [response.status_code for response in expired] == [200] * workers
     assert len(recomputations) == 2
