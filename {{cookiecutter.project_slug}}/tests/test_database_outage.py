@@ -151,7 +151,9 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
     assert_unavailable(response, json=False)
 
 
-def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_log_records):
+# Pages and /status (which load balancers poll) report into the same once-per-interval log.
+@pytest.mark.parametrize("path", ["/tasks/", "/status"])
+def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_log_records, path):
     app = make_app(
         create_tables=False,
         SQLALCHEMY_DATABASE_URI=unreachable_url,
@@ -163,7 +165,7 @@ def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_l
         database_outages().clock = clock
     client = app.test_client()
     for _ in range(10):
-        assert client.get("/tasks/").status_code == 503
+        assert client.get(path).status_code == 503
     [record] = [record for record in app_log_records if record.levelno >= logging.WARNING]
     assert record.levelno == logging.ERROR
     assert "OperationalError" in record.getMessage()

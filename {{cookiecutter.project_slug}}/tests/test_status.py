@@ -67,25 +67,6 @@ def test_status_shows_no_host_port_or_driver_of_an_unreachable_server(make_app):
         assert leak not in body
 
 
-def test_polling_a_down_database_logs_once_per_interval(make_app, tmp_path, app_log_records):
-    missing = tmp_path / "missing" / "app.sqlite"
-    app = make_app(
-        create_tables=False,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{missing}",
-        DATABASE_OUTAGE_LOG_INTERVAL=60,
-    )
-    clock = FakeClock()
-    with app.app_context():
-        database_outages().clock = clock
-    client = app.test_client()
-    for _ in range(10):
-        assert client.get("/status").status_code == 503
-    assert len(warnings_in(app_log_records)) == 1
-    clock.advance(60)
-    assert client.get("/status").status_code == 503
-    assert len(warnings_in(app_log_records)) == 2
-
-
 def test_recovery_is_logged_and_the_next_failure_reported_at_once(app, app_log_records):
     outage = RuntimeError("connection refused")
     with app.app_context():
