@@ -34,6 +34,12 @@ OPTION_FILES = {
     "use_sentry": {
         True: ["{package}/sentry.py", "tests/test_sentry.py"],
     },
+    "use_heroku": {
+        True: ["Procfile", "app.json", ".python-version"],
+    },
+    "ci": {
+        "github": [".github/workflows/ci.yml", ".github/dependabot.yml"],
+    },
 }
 
 # Secrets written into .env at bake time: variable -> number of random bytes.
@@ -70,6 +76,12 @@ def prune(project_dir, answers):
             shutil.rmtree(path)
         else:
             path.unlink()
+        # A folder left empty (.github/ without its files) goes too.
+        for parent in path.relative_to(project_dir).parents[:-1]:
+            folder = project_dir / parent
+            if any(folder.iterdir()):
+                break
+            folder.rmdir()
 
 
 def env_with_secrets(example_text):
@@ -156,8 +168,24 @@ def next_steps(answers, database_url=None):
     if notes:
         text.append("\nThe servers these steps use:")
         text += [f"  - {note}" for note in notes]
+    text.append("\nTo ship it (README.md, Deploy):")
+    text += [f"  - {line}" for line in shipping_notes(answers)]
     text.append("\n.env holds a fresh SECRET_KEY and is git-ignored; see README.md for every setting.")
     return "\n".join(text)
+
+
+def shipping_notes(answers):
+    """One line per deploy path the bake has: container, tasks, and the chosen extras."""
+    notes = [
+        "uv lock  (once, then commit uv.lock: the image, CI and Heroku install exactly it)",
+        "docker compose up  (the app with its servers and a mail catcher; Dockerfile, compose.yaml)",
+        "make help  (setup, test, lint, migrate, docker-build, ...)",
+    ]
+    if answers["use_heroku"]:
+        notes.append("heroku create && git push heroku main  (Procfile, app.json)")
+    if answers["ci"] == "github":
+        notes.append("git push to GitHub: .github/workflows/ci.yml lints, tests and builds the image")
+    return notes
 
 
 def main():

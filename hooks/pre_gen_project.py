@@ -63,7 +63,14 @@ RESERVED_PACKAGE_NAMES = frozenset(
 # Option values that cannot work together: (answers that must all match, why).
 # Add a rule here when a new option makes a combination impossible; the template
 # tests bake every rule and expect it to be rejected.
-INVALID_COMBINATIONS: list[tuple[dict[str, str], str]] = []
+INVALID_COMBINATIONS: list[tuple[dict[str, str | bool], str]] = [
+    (
+        {"use_heroku": True, "database": "sqlite"},
+        "use_heroku needs a database server: a Heroku dyno's disk is thrown away at every "
+        "restart and deploy, and each dyno has its own, so SQLite would lose its data; "
+        "choose database postgresql (Heroku Postgres) or mysql.",
+    ),
+]
 
 
 def check_answers(answers):

@@ -310,3 +310,37 @@ def test_a_bake_prints_the_command_for_the_database_its_env_names(tmp_path, data
     assert "shop_api" in command
     assert steps.index(command) == steps.index("flask --app shop_api db upgrade") - 1
     assert "flask --app shop_api users create-admin --email ada@example.net" in steps
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected", "unexpected"),
+    [
+        ({}, ["uv lock", "docker compose up", "make help", "ci.yml"], ["heroku"]),
+        ({"use_heroku": True, "database": "postgresql"}, ["git push heroku main"], []),
+        ({"ci": "none"}, ["docker compose up"], [".github"]),
+    ],
+)
+def test_next_steps_name_the_deploy_paths_of_the_bake(overrides, expected, unexpected):
+    text = post_gen.next_steps({**VALID, "package_name": "pkg", **overrides})
+    shipping = text.split("To ship it")[1]
+    for word in expected:
+        assert word in shipping
+    for word in unexpected:
+        assert word not in shipping
+
+
+def test_pruning_removes_a_folder_it_leaves_empty_and_keeps_one_with_files(tmp_path):
+    answers = {**VALID, "package_name": "pkg", "ci": "none"}
+    assert [path for path in post_gen.unchosen_paths(answers) if path.startswith(".github/")] != []
+
+    def bake_with(*extra):
+        for relative in [*post_gen.unchosen_paths(answers), *extra]:
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / relative).write_text("x")
+        post_gen.prune(tmp_path, answers)
+
+    bake_with(".github/CODEOWNERS")
+    assert [path.name for path in (tmp_path / ".github").rglob("*")] == ["CODEOWNERS"]
+    (tmp_path / ".github/CODEOWNERS").unlink()
+    bake_with()
+    assert not (tmp_path / ".github").exists()
