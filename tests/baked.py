@@ -8,6 +8,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,8 @@ ALLOWED_SKIP = "does not use SASL"
 # Variables of the app itself: the baked suites get them from the test, not from here.
 APP_VARIABLES = re.compile(
     r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*"
-    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS)$"
+    r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS|PROXY_COUNT"
+    r"|PORT|WEB_CONCURRENCY|GUNICORN_.*)$"
 )
 
 
@@ -107,27 +109,35 @@ def tail(path, chars=LOG_TAIL_CHARS):
         return f"({error})"
 
 
+def gunicorn_command(port, workers=2):
+    """`gunicorn wsgi:app` on 127.0.0.1:port; workers=None leaves the number to the
+    project's gunicorn.conf.py (WEB_CONCURRENCY), like everything else it sets."""
+    workers_option = [] if workers is None else ["-w", str(workers)]
+    return [sys.executable, "-m", "gunicorn", *workers_option, "-b", f"127.0.0.1:{port}", "wsgi:app"]
+
+
+@dataclass
+class GunicornServer:
+    process: subprocess.Popen
+    base_url: str
+
+
 @contextlib.contextmanager
-def gunicorn(project, env, port, log_path):
+def gunicorn_server(project, env, port, log_path, workers=2):
     """The bake served as its README says (`gunicorn wsgi:app`, which reads the project's
-    gunicorn.conf.py) with 2 workers on 127.0.0.1:port; yields its base URL once /status
-    answers, and fails the test with gunicorn's log if it never does."""
+    gunicorn.conf.py, access log included) with 2 workers (see gunicorn_command) on
+    127.0.0.1:port; yields the server once /status answers, and fails the test with
+    gunicorn's log if it never does."""
     base_url = f"http://127.0.0.1:{port}"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                "-w", "2",
-                "-b", f"127.0.0.1:{port}",
-                "--access-logfile", "-",
-                "wsgi:app",
-            ],
+            gunicorn_command(port, workers),
             cwd=project,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
     try:
         deadline = time.monotonic() + SERVER_TIMEOUT
         while not answers(base_url):
@@ -136,7 +146,7 @@ def gunicorn(project, env, port, log_path):
             if time.monotonic() > deadline:
                 pytest.fail(f"gunicorn did not answer within {SERVER_TIMEOUT} s:\n{tail(log_path)}")
             time.sleep(0.1)
-        yield base_url
+        yield GunicornServer(process, base_url)
     finally:
         process.terminate()
         try:
@@ -144,3 +154,10 @@ def gunicorn(project, env, port, log_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(project, env, port, log_path, workers=2):
+    """gunicorn_server, yielding its base URL."""
+    with gunicorn_server(project, env, port, log_path, workers) as server:
+        yield server.base_url

@@ -9,6 +9,7 @@ they fail, so CI never passes with a server or program missing.
 import os
 import shutil
 import socket
+import subprocess
 import uuid
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -45,6 +46,24 @@ def require_binary(program, name=None, hint=None):
     where = f"at {program}" if os.sep in program else "(not on PATH)"
     message = f"{name or program} is not installed {where}"
     missing(f"{message} ({hint})" if hint else message)
+
+
+def require_docker(image=None):
+    """The docker client's path, once its daemon answers and holds image (when named)."""
+    docker = require_binary("docker")
+    if not _docker_answers(docker, "info"):
+        missing("the Docker daemon does not answer (`docker info` fails; .ci/docker.sh starts one)")
+    if image and not _docker_answers(docker, "image", "inspect", image):
+        missing(f"the Docker image {image} is not there (.ci/docker.sh builds it)")
+    return docker
+
+
+def _docker_answers(docker, *command):
+    try:
+        done = subprocess.run([docker, *command], capture_output=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return done.returncode == 0
 
 
 def missing(message):
