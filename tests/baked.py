@@ -3,6 +3,7 @@
 import contextlib
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -51,6 +52,19 @@ def generated_suite_env(row, database_url, **extra):
         env["MEMCACHED_SERVERS"] = services.MEMCACHED_SERVERS
     env.update(extra)
     return env
+
+
+def production_env(row, tmp_path, **extra):
+    """A bake's environment as production runs on loopback: SQLite in tmp_path, a fresh
+    secret, 127.0.0.1 as its host, logs in tmp_path/logs; extra adds or overrides."""
+    settings = {
+        "APP_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "TRUSTED_HOSTS": "127.0.0.1",
+        "BASE_URL": "http://127.0.0.1",
+        "LOG_DIR": str(tmp_path / "logs"),
+    }
+    return generated_suite_env(row, f"sqlite:///{tmp_path}/served.sqlite", **{**settings, **extra})
 
 
 def run_generated_suite(project, env, *args):

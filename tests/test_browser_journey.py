@@ -19,7 +19,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 import services
-from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask, tail
+from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask, tail
 from throwaway_servers import free_port
 
 HOST = "127.0.0.1"
@@ -193,17 +193,14 @@ def test_register_confirm_log_in_add_task_log_out_in_chromium(bakes, row, tmp_pa
     gunicorn_log = tmp_path / "gunicorn.log"
     port = free_port()
     with smtp_server() as (mailbox, smtp_port):
-        env = generated_suite_env(
+        env = production_env(
             row,
-            f"sqlite:///{tmp_path}/journey.sqlite",
-            APP_ENV="production",
-            SECRET_KEY="a-production-secret-for-the-browser-journey-test",
+            tmp_path,
             TRUSTED_HOSTS=HOST,
             BASE_URL=f"http://{HOST}:{port}",
             MAIL_SERVER=HOST,
             MAIL_PORT=str(smtp_port),
             MAIL_DEFAULT_SENDER="noreply@example.org",
-            LOG_DIR=str(logs),
             ARGON2_MEMORY_COST="8192",
         )
         run_flask(project, env, "db", "upgrade")

@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask
+from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
 from throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
 
 PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
@@ -64,14 +64,9 @@ def test_cache_server_crash_and_recovery_under_gunicorn(bakes, row, tmp_path):
     backend = THROWAWAY[row["cache_backend"]]
     logs = tmp_path / "logs"
     with backend["start"](tmp_path) as server:
-        env = generated_suite_env(
+        env = production_env(
             row,
-            f"sqlite:///{tmp_path}/served.sqlite",
-            APP_ENV="production",
-            SECRET_KEY="a-production-secret-for-the-outage-test",
-            TRUSTED_HOSTS="127.0.0.1",
-            BASE_URL="http://127.0.0.1",
-            LOG_DIR=str(logs),
+            tmp_path,
             CACHE_OUTAGE_LOG_INTERVAL="600",
             CACHE_RETRY_INTERVAL="0.5",
             **backend["env"](server),

@@ -11,7 +11,6 @@
 import http.client
 import importlib.util
 import re
-import secrets
 import subprocess
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 import services
-from baked import MATRIX, generated_suite_env, gunicorn_command, gunicorn_server, matrix_params, tail
+from baked import MATRIX, gunicorn_command, gunicorn_server, matrix_params, production_env, tail
 from throwaway_servers import free_port
 
 # Generous: every wait below ends as soon as its condition holds.
@@ -35,19 +34,6 @@ def default_row():
         row
         for row in MATRIX
         if row["cache_backend"] == "simple" and row["database"] == "sqlite" and not row["use_sentry"]
-    )
-
-
-def served_env(row, tmp_path, **extra):
-    return generated_suite_env(
-        row,
-        f"sqlite:///{tmp_path}/served.sqlite",
-        APP_ENV="production",
-        SECRET_KEY=secrets.token_urlsafe(48),
-        TRUSTED_HOSTS="127.0.0.1",
-        BASE_URL="http://127.0.0.1",
-        LOG_DIR=str(tmp_path / "logs"),
-        **extra,
     )
 
 
@@ -117,7 +103,7 @@ def test_workers_come_from_the_environment(bakes, row, tmp_path, overrides, work
         services.missing("gevent is not installed (requirements-dev.txt)")
     project = bakes(row).project_path
     log_path = tmp_path / "gunicorn.log"
-    env = served_env(row, tmp_path, **overrides)
+    env = production_env(row, tmp_path, **overrides)
     with gunicorn_server(project, env, free_port(), log_path, workers=None) as server:
         master = server.process.pid
         eventually(lambda: len(children(master)) == workers, f"{workers} workers did not run", log_path)
@@ -145,7 +131,7 @@ def test_forwarded_headers_are_trusted_only_from_the_listed_proxies(
     project = bakes(row).project_path
     log_path = tmp_path / "gunicorn.log"
     port = free_port()
-    with gunicorn_server(project, served_env(row, tmp_path, **overrides), port, log_path, workers=1):
+    with gunicorn_server(project, production_env(row, tmp_path, **overrides), port, log_path, workers=1):
         # Routing's redirect to /tasks/ is absolute: it carries the scheme the app saw.
         status, location = get(port, "/tasks", FORWARDED)
         assert (status, location) == (308, f"{scheme}://127.0.0.1:{port}/tasks/")
@@ -193,7 +179,7 @@ def run_until_exit(project, env, log_path):
 @pytest.mark.parametrize("row", matrix_params([default_row()]))
 def test_a_bad_value_stops_gunicorn_with_one_line(bakes, row, tmp_path, variable, value):
     project = bakes(row).project_path
-    env = served_env(row, tmp_path, **{variable: value})
+    env = production_env(row, tmp_path, **{variable: value})
     status, output = run_until_exit(project, env, tmp_path / "gunicorn.log")
     assert status == 1, output
     lines = output.splitlines()
@@ -206,7 +192,7 @@ def test_gunicorn_itself_refuses_a_web_concurrency_that_is_not_a_number(bakes, r
     """gunicorn reads WEB_CONCURRENCY on import, before gunicorn.conf.py, and stops with its
     own traceback, whose quoted source line names the variable: not one line, but no server."""
     project = bakes(row).project_path
-    env = served_env(row, tmp_path, WEB_CONCURRENCY="abc")
+    env = production_env(row, tmp_path, WEB_CONCURRENCY="abc")
     status, output = run_until_exit(project, env, tmp_path / "gunicorn.log")
     assert status != 0, output
     assert "WEB_CONCURRENCY" in output

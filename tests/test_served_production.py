@@ -12,7 +12,7 @@ import secrets
 
 import pytest
 
-from baked import MATRIX, generated_suite_env, gunicorn, matrix_params, run_flask
+from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
 from throwaway_servers import free_port, redis_dbsize, redis_server
 
 HOSTILE_HEADERS = {
@@ -44,15 +44,7 @@ def get(port, path, headers=None):
 def test_outsiders_can_neither_poison_nor_flood_the_page_cache(bakes, row, tmp_path):
     project = bakes(row).project_path
     with redis_server(tmp_path) as redis:
-        env = generated_suite_env(
-            row,
-            f"sqlite:///{tmp_path}/served.sqlite",
-            APP_ENV="production",
-            SECRET_KEY=secrets.token_urlsafe(48),
-            TRUSTED_HOSTS="127.0.0.1",
-            BASE_URL="http://127.0.0.1",
-            REDIS_URL=f"redis://{redis.address}/0",
-        )
+        env = production_env(row, tmp_path, REDIS_URL=f"redis://{redis.address}/0")
         run_flask(project, env, "db", "upgrade")
         port = free_port()
         with gunicorn(project, env, port, tmp_path / "gunicorn.log"):

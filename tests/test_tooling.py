@@ -201,7 +201,14 @@ def runner_environment(tmp_path):
     # A runner caches bytecode: without it each of the suite's processes compiles SQLAlchemy anew.
     for name in ("VIRTUAL_ENV", "REQUIRE_SERVICES", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE"):
         env.pop(name, None)
-    return {**env, "PATH": os.pathsep.join(path), "CI": "true", "UV_PYTHON_DOWNLOADS": "never"}
+    return {
+        **env,
+        "PATH": os.pathsep.join(path),
+        "CI": "true",
+        # setup-python's Python, found without a python on PATH (a fresh machine may have none).
+        "UV_PYTHON": sys._base_executable,
+        "UV_PYTHON_DOWNLOADS": "never",
+    }
 
 
 @pytest.mark.parametrize("row", matrix_params(CI_RUN_ROWS))
