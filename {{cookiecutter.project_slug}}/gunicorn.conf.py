@@ -65,9 +65,11 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         # Seconds an idle connection is kept open (gthread and gevent; sync closes each).
         "keepalive": number(environ, "GUNICORN_KEEPALIVE", 5, minimum=0),
         # A worker is replaced after this many requests (0: never), which bounds what a
-        # leak can grow to; the jitter keeps the workers from restarting all at once.
-        "max_requests": number(environ, "GUNICORN_MAX_REQUESTS", 1000, minimum=0),
-        "max_requests_jitter": number(environ, "GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0),
+        # leak can grow to; the jitter keeps the workers from restarting all at once. Not
+        # lower: a new worker builds the app again, and a cached page is served in about a
+        # millisecond, so 1000 would restart a busy worker every second or two.
+        "max_requests": number(environ, "GUNICORN_MAX_REQUESTS", 10000, minimum=0),
+        "max_requests_jitter": number(environ, "GUNICORN_MAX_REQUESTS_JITTER", 1000, minimum=0),
         # Off: each worker builds its own app. On, the master builds it once and forks it
         # (less memory), but the threads it started, such as the mail and Slack log queues',
         # do not survive the fork, and a HUP reload keeps the old code.
