@@ -177,7 +177,7 @@ def next_steps(answers, database_url=None):
 def shipping_notes(answers):
     """One line per deploy path the bake has: container, tasks, and the chosen extras."""
     notes = [
-        "uv lock  (once, then commit uv.lock: the image, CI and Heroku install exactly it)",
+        "uv lock  (once, then commit uv.lock: every deploy installs exactly the locked versions)",
         "docker compose up  (the app with its servers and a mail catcher; Dockerfile, compose.yaml)",
         "make help  (setup, test, lint, migrate, docker-build, ...)",
     ]
