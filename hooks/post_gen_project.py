@@ -8,7 +8,6 @@ import json
 import secrets
 import shlex
 import shutil
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -59,10 +58,10 @@ def rendered_answers():
     return json.loads(r"""{{ cookiecutter | tojson }}""")
 
 
-def unchosen_paths(answers, table=OPTION_FILES):
+def unchosen_paths(answers):
     """Relative paths of every option value that was not chosen."""
     paths = []
-    for option, files_by_value in table.items():
+    for option, files_by_value in OPTION_FILES.items():
         for value, files in files_by_value.items():
             if answers[option] != value:
                 paths.extend(path.format(package=answers["package_name"]) for path in files)
@@ -197,4 +196,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-import services
-from matrix import bake_matrix, combination_id
+from . import services
+from .matrix import bake_matrix, combination_id
 
 MATRIX = bake_matrix()
 # Skips that a generated suite may report even where services are required.
@@ -98,7 +98,6 @@ def run_flask(project, env, *command):
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 SERVER_TIMEOUT = 30.0
@@ -116,9 +115,9 @@ def answers(base_url):
         return False
 
 
-def tail(path, chars=LOG_TAIL_CHARS):
+def tail(path):
     try:
-        return Path(path).read_text(errors="replace")[-chars:]
+        return Path(path).read_text(errors="replace")[-LOG_TAIL_CHARS:]
     except OSError as error:
         return f"({error})"
 
@@ -171,7 +170,7 @@ def gunicorn_server(project, env, port, log_path, workers=2):
 
 
 @contextlib.contextmanager
-def gunicorn(project, env, port, log_path, workers=2):
+def gunicorn(project, env, port, log_path):
     """gunicorn_server, yielding its base URL."""
-    with gunicorn_server(project, env, port, log_path, workers) as server:
+    with gunicorn_server(project, env, port, log_path) as server:
         yield server.base_url

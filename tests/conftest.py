@@ -1,12 +1,6 @@
-import sys
-from pathlib import Path
-
 import pytest
 
-# The helper modules of this suite (template, matrix, services) import by name.
-sys.path.insert(0, str(Path(__file__).parent))
-
-from matrix import combination_id  # noqa: E402
+from .matrix import combination_id
 
 
 @pytest.fixture(scope="session")

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-import services
-from baked import MATRIX, generated_suite_env, matrix_params, run_generated_suite, unexpected_skips
-from matrix import option_values
-from template import cookiecutter_config, load_hook, template_files
+from . import services
+from .baked import MATRIX, generated_suite_env, matrix_params, run_generated_suite, unexpected_skips
+from .matrix import option_values
+from .template import cookiecutter_config, load_hook, template_files
 
 post_gen = load_hook("post_gen_project")
 

@@ -18,9 +18,9 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-import services
-from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask, tail
-from throwaway_servers import free_port
+from . import services
+from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask, tail
+from .throwaway_servers import free_port
 
 HOST = "127.0.0.1"
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

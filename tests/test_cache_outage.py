@@ -12,8 +12,8 @@ import urllib.request
 
 import pytest
 
-from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
-from throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
+from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
+from .throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
 
 PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
 SEEDED_TASKS = 3

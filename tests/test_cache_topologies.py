@@ -6,9 +6,9 @@ servers themselves that the project's traffic really went through that topology.
 
 import pytest
 
-import services
-from baked import MATRIX, generated_suite_env, matrix_params, run_generated_suite, unexpected_skips
-from throwaway_servers import memcached_server, memcached_stats, redis_cluster, redis_dbsize, redis_sentinel
+from . import services
+from .baked import MATRIX, generated_suite_env, matrix_params, run_generated_suite, unexpected_skips
+from .throwaway_servers import memcached_server, memcached_stats, redis_cluster, redis_dbsize, redis_sentinel
 
 
 def row_for(cache_backend):
@@ -24,7 +24,6 @@ def run_cache_tests(bakes, row, **topology):
     output = run_generated_suite(project, env, "tests/integration", "-k", "cache")
     assert " passed" in output
     assert unexpected_skips(output) == []
-    return output
 
 
 @pytest.mark.parametrize("row", matrix_params([row_for("redis")]))

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-import services
-from baked import MATRIX, matrix_params
-from throwaway_servers import free_port
+from . import services
+from .baked import MATRIX, matrix_params
+from .throwaway_servers import free_port
 
 BASE_IMAGE = "python:3.11-slim"
 PYTHON_VERSION = "3.11"

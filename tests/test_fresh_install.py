@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from template import defaults
+from .template import defaults
 
 VENV_GROUP = pytest.mark.xdist_group("fresh-virtualenv")
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-import services
-from baked import MATRIX, gunicorn_command, gunicorn_server, matrix_params, production_env, tail
-from throwaway_servers import free_port
+from . import services
+from .baked import MATRIX, gunicorn_command, gunicorn_server, matrix_params, production_env, tail
+from .throwaway_servers import free_port
 
 # Generous: every wait below ends as soon as its condition holds.
 DEADLINE = 60.0
@@ -38,13 +38,12 @@ def default_row():
 
 
 def eventually(condition, what, log_path):
-    """condition()'s first true value, polled until DEADLINE; fails with gunicorn's log."""
+    """Poll condition() until it is true; fails with gunicorn's log after DEADLINE."""
     deadline = time.monotonic() + DEADLINE
-    while not (value := condition()):
+    while not condition():
         if time.monotonic() > deadline:
             pytest.fail(f"{what} within {DEADLINE} s; gunicorn's output:\n{tail(log_path)}")
         time.sleep(POLL_INTERVAL)
-    return value
 
 
 def children(pid):

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import services
-from baked import MATRIX, SERVER_TIMEOUT, generated_suite_env, matrix_params, tail
-from template import defaults
-from throwaway_servers import free_port
+from . import services
+from .baked import MATRIX, SERVER_TIMEOUT, generated_suite_env, matrix_params, tail
+from .template import defaults
+from .throwaway_servers import free_port
 
 HEROKU_ROW = {
     **{option: defaults()[option] for option in MATRIX[0]},

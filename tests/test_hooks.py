@@ -7,7 +7,7 @@ from itertools import dropwhile
 import pytest
 from slugify import slugify  # what cookiecutter's slugify filter calls
 
-from template import (
+from .template import (
     PROJECT_TEMPLATE_DIR,
     TEMPLATE_DIR,
     cookiecutter_config,

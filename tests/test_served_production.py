@@ -12,8 +12,8 @@ import secrets
 
 import pytest
 
-from baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
-from throwaway_servers import free_port, redis_dbsize, redis_server
+from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
+from .throwaway_servers import free_port, redis_dbsize, redis_server
 
 HOSTILE_HEADERS = {
     "SCRIPT_NAME": "//evil.example",

@@ -3,15 +3,14 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-import services
-from throwaway_servers import ServerProcess, free_port
+from . import services
+from .template import TEMPLATE_DIR
+from .throwaway_servers import ServerProcess, free_port
 
 MISSING_PROGRAM = "forge-no-such-program-7f3c"
-TESTS_DIR = Path(__file__).parent
 
 
 @pytest.fixture
@@ -99,8 +98,8 @@ def test_an_unreachable_service_fails_where_services_are_required():
 def test_ci_or_require_services_makes_services_required(variables, required):
     env = {key: value for key, value in os.environ.items() if key not in {"CI", "REQUIRE_SERVICES"}}
     result = subprocess.run(
-        [sys.executable, "-c", "import services; print(services.REQUIRE_SERVICES)"],
-        cwd=TESTS_DIR,
+        [sys.executable, "-c", "from tests import services; print(services.REQUIRE_SERVICES)"],
+        cwd=TEMPLATE_DIR,
         env={**env, **variables},
         capture_output=True,
         text=True,

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-import services
-from throwaway_servers import (
+from . import services
+from .template import TEMPLATE_DIR
+from .throwaway_servers import (
     ServerProcess,
     free_port,
     memcached_server,
@@ -21,8 +22,6 @@ from throwaway_servers import (
     redis_sentinel,
     redis_server,
 )
-
-TESTS_DIR = Path(__file__).parent
 
 
 def exchange(address, payload, end=b"\r\n"):
@@ -172,7 +171,7 @@ def test_no_server_outlives_its_python_process(ending):
     script = textwrap.dedent(
         """
         import sys, time
-        from throwaway_servers import memcached_server
+        from tests.throwaway_servers import memcached_server
         server = memcached_server().start()
         print(server.pid, server.address, flush=True)
         if sys.argv[1] == "sigkill":
@@ -180,7 +179,7 @@ def test_no_server_outlives_its_python_process(ending):
         """
     )
     parent = subprocess.Popen(
-        [sys.executable, "-c", script, ending], cwd=TESTS_DIR, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script, ending], cwd=TEMPLATE_DIR, stdout=subprocess.PIPE, text=True
     )
     try:
         pid, address = parent.stdout.readline().split()

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-import services
-from baked import APP_VARIABLES, MATRIX, matrix_params, unexpected_skips
+from . import services
+from .baked import APP_VARIABLES, MATRIX, matrix_params, unexpected_skips
 
 WORKFLOW = ".github/workflows/ci.yml"
 DEPENDABOT = ".github/dependabot.yml"
@@ -178,14 +178,26 @@ def local_servers(row):
 
 
 def checkout_of(project, destination):
-    """The files a clone of the committed bake has: none that .gitignore lists."""
-    ignored = [
-        line.strip().rstrip("/")
-        for line in (project / ".gitignore").read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    shutil.copytree(project, destination, ignore=shutil.ignore_patterns(*ignored))
+    """The files a clone of the committed bake has: git itself drops what .gitignore lists."""
+    git = services.require_binary("git")
+    shutil.copytree(project, destination)
+    for command in (["init", "-q"], ["clean", "-q", "-f", "-d", "-X"]):
+        subprocess.run([git, *command], cwd=destination, check=True, capture_output=True)
+    shutil.rmtree(destination / ".git")
     return destination
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_git_ignores_only_the_secrets_and_what_runs_leave_behind(bakes, row, tmp_path):
+    project = bakes(row).project_path
+    checkout = checkout_of(project, tmp_path / "checkout")
+    left_out = {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not (checkout / path.relative_to(project)).exists()
+    }
+    produced_by_runs = ("__pycache__/", ".pytest_cache/", ".ruff_cache/", "instance/")
+    assert {path for path in left_out if not any(part in f"{path}" for part in produced_by_runs)} == {".env"}
 
 
 def runner_environment(tmp_path):

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import services
+from . import services
 
 HOST = "127.0.0.1"
 START_TIMEOUT = 10.0
@@ -86,13 +86,12 @@ class ServerProcess:
     Its output goes to a temporary log whose tail is quoted when it fails to come up.
     """
 
-    def __init__(self, argv, port, ready=None, timeout=START_TIMEOUT):
+    def __init__(self, argv, port, ready=None):
         self.argv = [str(arg) for arg in argv]
         self.port = port
         self.address = f"{HOST}:{port}"
         self.name = Path(self.argv[0]).name
         self._ready = ready or accepts_connections
-        self._timeout = timeout
         self._process = None
         self._log = None
 
@@ -147,7 +146,7 @@ class ServerProcess:
         """Start the same command again on the same port (stopping it first if it runs)."""
         if self.running:
             self.stop()
-        return self.start()
+        self.start()
 
     def stop(self):
         """Terminate and reap; kill if it does not exit in time. Safe to call more than once."""
@@ -179,7 +178,7 @@ class ServerProcess:
         _live.discard(self)
 
     def _wait_ready(self):
-        deadline = time.monotonic() + self._timeout
+        deadline = time.monotonic() + START_TIMEOUT
         while not self._ready(self.address):
             if not self.running:
                 code = self._process.returncode
@@ -191,7 +190,7 @@ class ServerProcess:
             if time.monotonic() > deadline:
                 self.kill()
                 raise RuntimeError(
-                    f"{self.name} did not answer on {self.address} within {self._timeout} s:\n"
+                    f"{self.name} did not answer on {self.address} within {START_TIMEOUT} s:\n"
                     f"{self.log_tail()}"
                 )
             time.sleep(POLL_INTERVAL)
@@ -245,13 +244,13 @@ def redis_server(tmp_dir, port=None, extra_args=()):
     return ServerProcess(argv, port, ready=answers_ping)
 
 
-def memcached_server(port=None, extra_args=()):
+def memcached_server(port=None):
     """A Memcached server (not started yet) on a free port or the given one, TCP only."""
     port = port or free_port()
     argv = ["memcached", "-p", port, "-l", HOST, "-U", "0"]
     if os.geteuid() == 0:
         argv += ["-u", "root"]  # memcached refuses to run as root unless told which user to be
-    return ServerProcess([*argv, *extra_args], port)
+    return ServerProcess(argv, port)
 
 
 @dataclass
@@ -259,11 +258,10 @@ class RedisSentinel:
     sentinels: str  # "127.0.0.1:PORT" of the sentinel
     master_name: str
     master: ServerProcess
-    sentinel: ServerProcess
 
 
 @contextlib.contextmanager
-def redis_sentinel(tmp_dir, master_name="mymaster"):
+def redis_sentinel(tmp_dir, master_name):
     """A Redis master watched by one sentinel; yields a RedisSentinel once the sentinel knows it."""
     tmp_dir = Path(tmp_dir).resolve()
     with contextlib.ExitStack() as stack:
@@ -285,7 +283,7 @@ def redis_sentinel(tmp_dir, master_name="mymaster"):
             f"the sentinel on {sentinel.address} to report {master_name} at {master.address}",
             SENTINEL_TIMEOUT,
         )
-        yield RedisSentinel(sentinel.address, master_name, master, sentinel)
+        yield RedisSentinel(sentinel.address, master_name, master)
 
 
 def _sentinel_reports(sentinel_address, master_name, master_address):

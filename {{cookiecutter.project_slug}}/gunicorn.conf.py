@@ -22,7 +22,7 @@ WORKER_CLASSES = ("sync", "gthread", "gevent")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
-# The app's console format (logging_config.PLAIN_FORMAT), for what gunicorn's master logs.
+# The app's console format (logs.PLAIN_FORMAT), for what gunicorn's master logs.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # Apache's combined format with the duration, less the time (each log line starts with it).
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(f)s" "%(a)s"'
@@ -88,7 +88,7 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 
 def logging_config(access_log: bool) -> dict[str, Any]:
     """gunicorn's loggers get no handlers of their own: their records go to the root
-    logger's, which are the app's once it is built (logging_config.py): the same format,
+    logger's, which are the app's once it is built (logs/): the same format,
     files and error reports as the app's own records. Until then, and in the master
     (which builds no app unless GUNICORN_PRELOAD is on), the console in the app's format."""
     return {

@@ -5,7 +5,7 @@ from alembic import context
 from flask import current_app
 
 # No fileConfig(alembic.ini): `flask db` runs inside the app, whose logging is set up
-# already (logging_config.py); alembic's INFO lines show only with LOG_LEVEL=DEBUG.
+# already (logs/); alembic's INFO lines show only with LOG_LEVEL=DEBUG.
 config = context.config
 
 target_db = current_app.extensions["migrate"].db

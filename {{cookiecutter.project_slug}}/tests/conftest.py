@@ -1,54 +1,48 @@
 import logging
-import os
 
-# Tests use the real environment only: never the developer's .env or database.
-os.environ["APP_ENV"] = "testing"
-# A FLASK_DEBUG left in the shell would make the production tests refuse to start.
-os.environ.pop("FLASK_DEBUG", None)
+import pytest
+from sqlalchemy import event
 
-import pytest  # noqa: E402
-from sqlalchemy import event  # noqa: E402
+from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.auth.cli import sync_roles
+from {{ cookiecutter.package_name }}.extensions import db, limiter
+from {{ cookiecutter.package_name }}.main import views
 
-from {{ cookiecutter.package_name }} import create_app  # noqa: E402
-from {{ cookiecutter.package_name }}.extensions import db, limiter  # noqa: E402
-from {{ cookiecutter.package_name }}.main import views  # noqa: E402
-from {{ cookiecutter.package_name }}.users_cli import sync_roles  # noqa: E402
+from .account_helpers import add_user, log_in_for_api
+from .servers import SMTPServer
 
-from .account_helpers import add_user, log_in_for_api  # noqa: E402
-from .servers import SMTPServer  # noqa: E402
-
-# Hermetic by default: SQLite in memory and an in-process cache. The tests under
-# tests/integration use the real servers named by the environment instead.
-HERMETIC_SETTINGS = {
+# Hermetic by default: the apps read this mapping, never the process environment or a
+# .env file, so every other variable has its default (no log files, mail or Slack).
+# SQLite in memory and an in-process cache; the tests under tests/integration use the
+# real servers named by the environment instead.
+HERMETIC_ENVIRON = {
+    "APP_ENV": "testing",
     "SECRET_KEY": "test-secret",
-    "SQLALCHEMY_DATABASE_URI": "sqlite://",
-    "CACHE_BACKEND": "flask_caching.backends.SimpleCache",
-    "CACHE_THRESHOLD": 500,
+    "DATABASE_URL": "sqlite://",
     # Every call reaches the backend; the tests of the retry interval set their own.
-    "CACHE_RETRY_INTERVAL": 0,
-    "LOG_DIR": "",
-    "MAIL_SERVER": "",
-    "SLACK_WEBHOOK_URL": "",
-{%- if cookiecutter.use_sentry %}
-    "SENTRY_DSN": "",
-{%- endif %}
+    "CACHE_RETRY_INTERVAL": "0",
     # Links in e-mails come from here; the tests' requests use another Host on purpose.
     "BASE_URL": "https://app.example",
     # Argon2id at its cheapest: the tests check the flows, not the cost.
-    "ARGON2_TIME_COST": 1,
-    "ARGON2_MEMORY_COST": 8,
-    "ARGON2_PARALLELISM": 1,
+    "ARGON2_TIME_COST": "1",
+    "ARGON2_MEMORY_COST": "8",
+    "ARGON2_PARALLELISM": "1",
     "RATELIMIT_STORAGE_URI": "memory://",
 }
+# Whatever the chosen backend, the cache lives in this process.
+HERMETIC_SETTINGS = {"CACHE_BACKEND": "flask_caching.backends.SimpleCache", "CACHE_THRESHOLD": 500}
 
 
 @pytest.fixture
 def make_app():
-    """Build an app with the hermetic settings plus overrides, tables created."""
+    """Build an app from the hermetic environment plus `environ`, with config
+    `overrides`, tables created."""
     apps = []
 
-    def build(create_tables=True, **overrides):
-        app = create_app({**HERMETIC_SETTINGS, **overrides})
+    def build(create_tables=True, environ=None, **overrides):
+        app = create_app(
+            {**HERMETIC_SETTINGS, **overrides}, environ={**HERMETIC_ENVIRON, **(environ or {})}
+        )
         if create_tables:
             with app.app_context():
                 db.create_all()

@@ -13,7 +13,7 @@ import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
-from {{ cookiecutter.package_name }}.logging_config import PLAIN_FORMAT
+from {{ cookiecutter.package_name }}.logs import PLAIN_FORMAT
 
 CONF_PATH = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 DEFAULTS = {

@@ -3,14 +3,14 @@ import sys
 
 import pytest
 
-from {{ cookiecutter.package_name }}.log_handlers import (
+from {{ cookiecutter.package_name }}.logs import (
+    LIBRARY_LOGGERS,
+    build_logging_config,
+)
+from {{ cookiecutter.package_name }}.logs.handlers import (
     ErrorReportFormatter,
     ErrorReportThrottle,
     stop_listeners,
-)
-from {{ cookiecutter.package_name }}.logging_config import (
-    LIBRARY_LOGGERS,
-    build_logging_config,
 )
 from {{ cookiecutter.package_name }}.settings import load_settings
 from tests.clocks import FakeClock

@@ -1,6 +1,8 @@
 import pytest
 
+from {{ cookiecutter.package_name }}.caching.memcached import BinaryMemcachedCache, create_client
 from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
+from tests.servers import free_port
 
 
 def test_memcached_servers_is_a_comma_list():
@@ -38,3 +40,53 @@ def test_memcachier_variables_are_used_on_heroku():
 def test_bad_server_lists_are_refused(servers):
     with pytest.raises(ConfigError, match="MEMCACHED_SERVERS"):
         load_settings({"MEMCACHED_SERVERS": servers})
+
+
+class DictClient:
+    """The few memcached commands the cache sends, kept in a dict."""
+
+    def __init__(self):
+        self.stored = {}
+
+    def get(self, key):
+        return self.stored.get(key)
+
+    def add(self, key, value, timeout=0):
+        return self.stored.setdefault(key, value) == value
+
+    def set(self, key, value, timeout=0):
+        self.stored[key] = value
+        return True
+
+    def incr(self, key, delta):
+        self.stored[key] = str(int(self.stored[key]) + delta)
+        return int(self.stored[key])
+
+
+def test_every_key_carries_the_namespace_generation():
+    """The generation rides on cachelib's private key hook: this fails when a cachelib
+    release stops calling it (pyproject.toml pins cachelib to the tested minor version)."""
+    client = DictClient()
+    backend = BinaryMemcachedCache(servers=client, key_prefix="app:1:")
+    backend.client, backend.namespace = client, "app:"
+    backend.set("page", "rendered")
+    assert "app:1:0:page" in client.stored
+    assert backend.clear()
+    assert backend.get("page") is None
+    backend.set("page", "again")
+    assert "app:1:1:page" in client.stored
+
+
+def test_a_refused_connection_is_an_error_not_a_miss():
+    """Relies on hooks into bmemcached's Protocol and DistributedClient (pinned in
+    pyproject.toml to the tested minor version)."""
+    client = create_client(
+        {
+            "CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{free_port()}"],
+            "CACHE_MEMCACHED_USERNAME": None,
+            "CACHE_MEMCACHED_PASSWORD": None,
+            "MEMCACHED_TIMEOUT": 0.2,
+        }
+    )
+    with pytest.raises(ConnectionError, match="memcached 127.0.0.1"):
+        client.get("anything")

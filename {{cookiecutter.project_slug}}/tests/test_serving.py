@@ -16,7 +16,8 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 def process_env(tmp_path, **extra):
     env = {
-        **os.environ,
+        # A FLASK_DEBUG left in the shell would make production refuse to start.
+        **{name: value for name, value in os.environ.items() if name != "FLASK_DEBUG"},
         "APP_ENV": "production",
         "SECRET_KEY": "a-production-secret-for-this-test",
         "TRUSTED_HOSTS": "127.0.0.1",

@@ -1,8 +1,12 @@
+import os
+
 import pytest
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.env import ConfigError
+from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.settings import (
-    ConfigError,
+    DEFAULT_DATABASE_URL,
     check_environment,
     database_url,
     load_settings,
@@ -13,7 +17,8 @@ def test_defaults_need_no_environment():
     settings = load_settings({})
     assert settings["APP_ENV"] == "development"
     assert settings["CACHE_KEY_PREFIX"] == "{{ cookiecutter.package_name }}:"
-    assert settings["SQLALCHEMY_DATABASE_URI"] == ""
+    assert settings["SQLALCHEMY_DATABASE_URI"] == DEFAULT_DATABASE_URL
+    assert settings["RATELIMIT_STORAGE_URI"]  # the cache backend's
 
 
 @pytest.mark.parametrize(
@@ -42,22 +47,31 @@ def test_bad_values_name_their_variable(name, value):
         load_settings({name: value})
 
 
-@pytest.mark.parametrize("secret", [None, "", "change-me"])
-def test_production_refuses_missing_or_default_secret(monkeypatch, secret):
-    monkeypatch.setenv("APP_ENV", "production")
-    if secret is None:
-        monkeypatch.delenv("SECRET_KEY", raising=False)
-    else:
-        monkeypatch.setenv("SECRET_KEY", secret)
+PRODUCTION = {
+    "APP_ENV": "production",
+    "SECRET_KEY": "a-real-secret-from-the-environment",
+    "TRUSTED_HOSTS": "example.org, www.example.org",
+    "BASE_URL": "https://example.org/",
+    "DATABASE_URL": "sqlite://",
+}
+
+
+def production_app(**environ):
+    return create_app(environ={**PRODUCTION, **environ})
+
+
+@pytest.mark.parametrize("secret", ["", "change-me"])
+def test_production_refuses_missing_or_default_secret(secret):
     with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        production_app(SECRET_KEY=secret)
+    environ = {name: value for name, value in PRODUCTION.items() if name != "SECRET_KEY"}
+    with pytest.raises(ConfigError, match="SECRET_KEY must be set"):
+        create_app(environ=environ)
 
 
-def test_production_refuses_a_short_secret(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "x" * 31)
+def test_production_refuses_a_short_secret():
     with pytest.raises(ConfigError, match="at least 32 characters"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        production_app(SECRET_KEY="x" * 31)
 
 
 def production_environ(**extra):
@@ -79,33 +93,22 @@ def test_production_refuses_a_dotenv_read_by_the_flask_command(monkeypatch, tmp_
 def test_production_never_runs_in_debug_mode(monkeypatch, tmp_path, value):
     monkeypatch.chdir(tmp_path)  # no .env here or above
     with pytest.raises(ConfigError, match="FLASK_DEBUG must not be on in production"):
-        check_environment({"APP_ENV": "production", "FLASK_DEBUG": value})
+        production_app(FLASK_DEBUG=value)
     check_environment({"APP_ENV": "production", "FLASK_DEBUG": "0"})
 
 
-def test_production_refuses_to_answer_any_host(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+def test_production_refuses_to_answer_any_host():
     with pytest.raises(ConfigError, match="TRUSTED_HOSTS"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        production_app(TRUSTED_HOSTS="")
 
 
-def test_production_refuses_to_build_links_without_base_url(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    monkeypatch.setenv("TRUSTED_HOSTS", "example.org")
-    monkeypatch.delenv("BASE_URL", raising=False)
+def test_production_refuses_to_build_links_without_base_url():
     with pytest.raises(ConfigError, match="BASE_URL must be set"):
-        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+        production_app(BASE_URL="")
 
 
-def test_production_sets_secure_cookies_hosts_and_hsts(monkeypatch):
-    monkeypatch.setenv("APP_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret-from-the-environment")
-    monkeypatch.setenv("TRUSTED_HOSTS", "example.org, www.example.org")
-    monkeypatch.setenv("BASE_URL", "https://example.org/")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+def test_production_sets_secure_cookies_hosts_and_hsts():
+    app = production_app()
     assert app.config["BASE_URL"] == "https://example.org"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
@@ -118,6 +121,23 @@ def test_production_sets_secure_cookies_hosts_and_hsts(monkeypatch):
     assert app.debug is False
 
 
+def test_an_app_built_from_a_mapping_reads_neither_os_environ_nor_dotenv(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("APP_NAME=from .env\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("APP_NAME", raising=False)
+    monkeypatch.setenv("CACHE_KEY_PREFIX", "from-the-process:")
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+            "CACHE_BACKEND": "flask_caching.backends.NullCache",
+        },
+        environ={"APP_ENV": "development"},
+    )
+    assert app.config["APP_NAME"] == "{{ cookiecutter.project_name }}"
+    assert app.config["CACHE_KEY_PREFIX"] == "{{ cookiecutter.package_name }}:"
+    assert "APP_NAME" not in os.environ
+
+
 def test_testing_environment_is_hermetic(app):
     assert app.testing
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "sqlite://"
@@ -125,9 +145,18 @@ def test_testing_environment_is_hermetic(app):
 
 def test_default_database_is_sqlite_in_instance_folder(make_app):
     # No tables: this is the developer's own database file, which `db upgrade` creates.
-    app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI="")
-    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
-    assert app.instance_path in app.config["SQLALCHEMY_DATABASE_URI"]
+    app = make_app(create_tables=False, environ={"DATABASE_URL": ""})
+    with app.app_context():
+        database = db.engine.url.database
+    expected = os.path.join(app.instance_path, "{{ cookiecutter.package_name }}.sqlite")
+    assert database == expected
+
+
+def test_overrides_come_before_the_derived_settings():
+    settings = load_settings({}, {"CACHE_BACKEND": "flask_caching.backends.NullCache"})
+    assert settings["MICRO_CACHE"]["CACHE_TYPE"] == "NullCache"
+    settings = load_settings({}, {"SQLALCHEMY_ENGINE_OPTIONS": {}})
+    assert settings["SQLALCHEMY_ENGINE_OPTIONS"] == {}
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 import logging
 
 from {{ cookiecutter.package_name }}.database import database_outages
-from {{ cookiecutter.package_name }}.health import log_failures
+from {{ cookiecutter.package_name }}.main.health import log_failures
 
 from .clocks import FakeClock
 from .servers import free_port

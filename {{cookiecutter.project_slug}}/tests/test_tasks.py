@@ -20,7 +20,9 @@ def add_tasks(app):
 def test_task_list_is_empty_at_first(client):
     response = client.get("/tasks/")
     assert response.status_code == 200
-    assert b"No tasks yet" in response.data
+    page = response.get_data(as_text=True)
+    assert "No tasks yet" in page
+    assert "0 open · 0 done (0% done)</p>" in page  # and no "yours": nobody is logged in
 
 
 def test_task_list_shows_tasks_escaped(client, add_tasks):

@@ -4,30 +4,20 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from dotenv import find_dotenv, load_dotenv
 from flask import Flask
 
-__version__ = "{{ cookiecutter.version }}"
 
+def create_app(
+    config_overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Flask:
+    """Build the app from `environ` (default: the process environment, plus .env in
+    development) and `config_overrides` (Flask config keys, for tests and scripts)."""
+    from .logs import configure_logging
+    from .settings import load_settings
 
-def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app: settings, logging, extensions, blueprints, error pages, commands."""
-    from .settings import check_environment, check_settings, load_settings
-
-    check_environment(os.environ)
-    if os.environ.get("APP_ENV", "development") == "development":
-        # Development reads .env; production and tests use the real environment only.
-        load_dotenv(find_dotenv(usecwd=True))
-    settings = load_settings(os.environ)
-    settings.update(config_overrides or {})
-    check_settings(settings)
-
-    from .http_caching import default_cache_control
-    from .logging_config import configure_logging
-    from .request_input import init_request_input
-    from .routing import CONVERTERS
-    from .security import security_headers
-
+    if environ is None:
+        environ = process_environment()
+    settings = load_settings(environ, config_overrides)
     configure_logging(settings)
     {%- if cookiecutter.use_sentry %}
     if settings["SENTRY_DSN"]:
@@ -35,6 +25,26 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
         init_sentry(settings)
     {%- endif %}
+    app = build_flask_app(settings)
+    init_extensions(app)
+    register_blueprints(app)
+    add_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def process_environment() -> Mapping[str, str]:
+    """os.environ; in development .env fills in the variables it does not set."""
+    if os.environ.get("APP_ENV", "development") == "development":
+        from dotenv import find_dotenv, load_dotenv
+
+        load_dotenv(find_dotenv(usecwd=True))
+    return os.environ
+
+
+def build_flask_app(settings: Mapping[str, Any]) -> Flask:
+    from .request_input import init_request_input
+    from .routing import CONVERTERS
 
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings)
@@ -43,36 +53,28 @@ def create_app(config_overrides: Mapping[str, Any] | None = None) -> Flask:
 
         count = settings["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+    # Before the extensions: its request hook runs ahead of theirs.
     init_request_input(app)
-    init_extensions(app)
     app.url_map.converters.update(CONVERTERS)
-    register_blueprints(app)
-    app.after_request(default_cache_control)
-    app.after_request(security_headers)
-    register_commands(app)
     return app
 
 
 def init_extensions(app: Flask) -> None:
-    from .auth.login import init_login
-    from .caching.tiers import init_micro_cache
-    from .database import default_database_url, engine_options
-    from .extensions import cache, csrf, db, mail, migrate
-    from .mail import start_mail_jobs
-    from .rate_limiting import init_rate_limiting
+    from .extensions import cache, csrf, db, limiter, login_manager, mail, micro_cache, migrate
+    from .rate_limiting import without_application_wide_limits
 
-    if not app.config["SQLALCHEMY_DATABASE_URI"]:
-        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_url(app.instance_path)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, os.pardir, "migrations"))
+    migrate.init_app(app)
     cache.init_app(app)
-    init_micro_cache(app)
+    micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
     csrf.init_app(app)
     mail.init_app(app)
-    app.teardown_request(start_mail_jobs)
-    init_login(app)
-    init_rate_limiting(app)
+    # Flask-Login's context processor loads the user before every template renders;
+    # add_request_hooks gives templates a proxy instead, which loads it only where a
+    # template asks: the 503 page of a database outage renders without the database.
+    login_manager.init_app(app, add_context_processor=False)
+    limiter.init_app(app)
+    without_application_wide_limits(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -91,9 +93,27 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
+def add_request_hooks(app: Flask) -> None:
+    from flask_login import current_user
+
+    from .auth.login import limit_unconfirmed_users
+    from .http_caching import default_cache_control
+    from .mail import start_mail_jobs
+    from .security import security_headers
+
+    # First of the hooks: with the database down, a visitor with a session gets its 503
+    # here, before another check (CSRF, request input) fails with an error page that
+    # would ask the database who is logged in, and end as a bare 500.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
+    app.add_template_global(current_user, "current_user")
+    app.after_request(default_cache_control)
+    app.after_request(security_headers)
+    app.teardown_request(start_mail_jobs)
+
+
 def register_commands(app: Flask) -> None:
+    from .auth.cli import roles_cli, users_cli
     from .cli import cache_cli, seed_command
-    from .users_cli import roles_cli, users_cli
 
     app.cli.add_command(seed_command)
     app.cli.add_command(cache_cli)

@@ -4,7 +4,6 @@ which errors mean it is unavailable (answered with a 503, see errors/handlers.py
 import contextlib
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import exc
@@ -13,12 +12,6 @@ from .extensions import db
 from .outages import OutageLog, outage_log
 
 logger = logging.getLogger(__name__)
-
-
-def default_database_url(instance_path: str) -> str:
-    """SQLite in the instance folder: works with nothing installed."""
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
-    return "sqlite:///" + str(Path(instance_path) / "{{ cookiecutter.package_name }}.sqlite")
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:

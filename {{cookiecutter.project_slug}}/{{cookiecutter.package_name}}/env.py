@@ -1,51 +1,62 @@
 """Typed reads of environment variables; a bad value names its variable."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+Parsed = TypeVar("Parsed", int, float)
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
 
 
-class EnvReader:
-    def __init__(self, environ: Mapping[str, str], error: type[Exception]) -> None:
-        self.environ = environ
-        self.error = error
+class ConfigError(RuntimeError):
+    """A setting is missing or invalid; the message names the variable."""
 
-    def str(self, name: str, default: str) -> str:
+
+class EnvReader:
+    # Raised for a bad value, also by the checks built on this reader (`raise env.error(...)`).
+    error = ConfigError
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self.environ = environ
+
+    def text(self, name: str, default: str) -> str:
         return self.environ.get(name, default).strip()
 
     def token(self, name: str, default: str) -> str:
         """A string used inside cache keys and URLs: no spaces or control characters."""
-        value = self.str(name, default)
+        value = self.text(name, default)
         if not value.isprintable() or any(char.isspace() for char in value):
             raise self.error(f"{name} must not contain spaces or control characters: {value!r}.")
         return value
 
-    def int(self, name: str, default: int, minimum: int | None = None) -> int:
-        raw = self.environ.get(name, "").strip()
-        if not raw:
+    def integer(self, name: str, default: int, minimum: int | None = None) -> int:
+        value = self._parsed(name, int, "a whole number")
+        if value is None:
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise self.error(f"{name} must be a whole number, not {raw!r}.") from None
         if minimum is not None and value < minimum:
             raise self.error(f"{name} must be at least {minimum}, not {value}.")
         return value
 
-    def float(self, name: str, default: float) -> float:
-        raw = self.environ.get(name, "").strip()
-        if not raw:
+    def number(self, name: str, default: float) -> float:
+        value = self._parsed(name, float, "a number")
+        if value is None:
             return default
-        try:
-            value = float(raw)
-        except ValueError:
-            raise self.error(f"{name} must be a number, not {raw!r}.") from None
         if value < 0:
-            raise self.error(f"{name} must not be negative, not {raw!r}.")
+            raise self.error(f"{name} must not be negative, not {value:g}.")
         return value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def _parsed(self, name: str, parse: Callable[[str], Parsed], kind: str) -> Parsed | None:
+        """The variable parsed, or None when it is unset or blank."""
+        raw = self.environ.get(name, "").strip()
+        if not raw:
+            return None
+        try:
+            return parse(raw)
+        except ValueError:
+            raise self.error(f"{name} must be {kind}, not {raw!r}.") from None
+
+    def flag(self, name: str, default: bool) -> bool:
         raw = self.environ.get(name)
         if raw is None:
             return default
@@ -56,7 +67,7 @@ class EnvReader:
             return False
         raise self.error(f"{name} must be true or false, not {raw!r}.")
 
-    def list(self, name: str, default: Sequence[str]) -> list[str]:
+    def items(self, name: str, default: Sequence[str]) -> list[str]:
         raw = self.environ.get(name)
         if raw is None:
             return list(default)

@@ -1,4 +1,6 @@
-"""Extension objects, created unbound; create_app() binds them to an app."""
+"""Extension objects, created and configured unbound; create_app() binds them to an app."""
+
+from pathlib import Path
 
 from flask_caching import Cache
 from flask_limiter import Limiter
@@ -26,15 +28,19 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
+migrate = Migrate(db=db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 # The shared cache (the chosen backend) and the per-process tier in front of it
 # (caching/tiers.py says which data may live in which).
 cache = Cache()
 micro_cache = Cache()
 csrf = CSRFProtect()
-# Its loaders and the unconfirmed-user rule are in auth/login.py.
+# Its loaders, anonymous user and unconfirmed-user rule are in auth/login.py, beside
+# the models they need.
 login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
 mail = Mail()
-# Storage from the cache backend (rate_limiting.py). A storage outage lets requests
+# Storage from the cache backend (settings.py). A storage outage lets requests
 # through and is logged: rate limiting must never lock everybody out.
 limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)

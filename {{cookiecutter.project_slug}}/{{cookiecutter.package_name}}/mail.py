@@ -30,9 +30,9 @@ def link_base() -> str:
     return current_app.config["BASE_URL"] or request.url_root.rstrip("/")
 
 
-def in_background(job: Callable[..., Any], *args: Any) -> threading.Thread:
+def in_background(job: Callable[..., Any], *args: Any) -> None:
     """Run `job(*args)` on a thread of its own, in an app context that knows the link
-    base of this request; returns the thread."""
+    base of this request."""
     app = current_app._get_current_object()
     base = link_base()
 
@@ -51,7 +51,6 @@ def in_background(job: Callable[..., Any], *args: Any) -> threading.Thread:
         g.setdefault("mail_jobs", []).append(thread)
     else:
         thread.start()
-    return thread
 
 
 def start_mail_jobs(error: BaseException | None = None) -> None:

@@ -1,6 +1,6 @@
 """Failures of an outside service, logged once per interval instead of once per request.
 
-Error records are mailed and posted (logging_config.py): a dead database hit by every
+Error records are mailed and posted (logs/): a dead database hit by every
 request must cost one message per interval, not one per request.
 """
 

@@ -8,9 +8,9 @@ from .env import EnvReader
 
 def sentry_settings(env: EnvReader) -> dict[str, Any]:
     return {
-        "SENTRY_DSN": env.str("SENTRY_DSN", ""),
+        "SENTRY_DSN": env.text("SENTRY_DSN", ""),
         # Share of requests traced for performance monitoring.
-        "SENTRY_TRACES_SAMPLE_RATE": env.float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+        "SENTRY_TRACES_SAMPLE_RATE": env.number("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     }
 
 

@@ -4,8 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .caching import cache_settings
-from .env import EnvReader
+from .caching import cache_settings, rate_limit_storage
+from .caching.tiers import micro_cache_settings
+from .database import engine_options
+from .env import ConfigError, EnvReader
 {%- if cookiecutter.use_sentry %}
 from .sentry import sentry_settings
 {%- endif %}
@@ -16,66 +18,77 @@ PLACEHOLDER_SECRET_KEY = "change-me"  # noqa: S105 (a marker to detect, not a se
 SECRET_KEY_MIN_LENGTH = 32
 # The files the flask command loads into the environment before the app starts.
 DOTENV_FILES = (".flaskenv", ".env")
+# Without DATABASE_URL: a file that works with nothing installed. Flask-SQLAlchemy puts a
+# relative SQLite path in the instance folder (and creates the folder).
+DEFAULT_DATABASE_URL = "sqlite:///{{ cookiecutter.package_name }}.sqlite"
 
 
-class ConfigError(RuntimeError):
-    """A setting is missing or invalid; the message names the variable."""
+def load_settings(
+    environ: Mapping[str, str], overrides: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The complete Flask config, checked: read from `environ`, then `overrides` (config
+    keys, for tests and scripts), then the settings derived from both."""
+    check_environment(environ)
+    settings = read_settings(EnvReader(environ))
+    settings.update(overrides or {})
+    add_derived_settings(settings)
+    check_settings(settings)
+    return settings
 
 
-def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Build the Flask config mapping from an environment."""
-    env = EnvReader(environ, ConfigError)
+def read_settings(env: EnvReader) -> dict[str, Any]:
     app_env = env.choice("APP_ENV", ENVIRONMENTS, default="development")
     settings: dict[str, Any] = {
         "APP_ENV": app_env,
-        "APP_NAME": env.str("APP_NAME", "{{ cookiecutter.project_name }}"),
+        "APP_NAME": env.text("APP_NAME", "{{ cookiecutter.project_name }}"),
         # The deployed release: cache keys carry it, so a deploy never serves pages
         # rendered by the previous code. Set it to the commit or build id when deploying.
         "APP_VERSION": env.token("APP_VERSION", "{{ cookiecutter.version }}"),
-        "DEBUG": app_env == "development" and env.bool("FLASK_DEBUG", False),
+        "DEBUG": app_env == "development" and env.flag("FLASK_DEBUG", False),
         "TESTING": app_env == "testing",
-        "SECRET_KEY": env.str("SECRET_KEY", PLACEHOLDER_SECRET_KEY),
+        "SECRET_KEY": env.text("SECRET_KEY", PLACEHOLDER_SECRET_KEY),
         # Host names this app answers to; requests for any other Host get a 400.
-        "TRUSTED_HOSTS": env.list("TRUSTED_HOSTS", []) or None,
+        "TRUSTED_HOSTS": env.items("TRUSTED_HOSTS", []) or None,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "HSTS_MAX_AGE": env.int(
+        "HSTS_MAX_AGE": env.integer(
             "HSTS_MAX_AGE", 365 * 24 * 3600 if app_env == "production" else 0, minimum=0
         ),
         # Larger request bodies get a 413 before anything reads them.
-        "MAX_CONTENT_LENGTH": env.int("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
-        "SQLALCHEMY_DATABASE_URI": database_url(env.str("DATABASE_URL", "")),
-        "DATABASE_CONNECT_TIMEOUT": env.int("DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
+        "MAX_CONTENT_LENGTH": env.integer("MAX_CONTENT_LENGTH", 1024 * 1024, minimum=1024),
+        # Empty: DEFAULT_DATABASE_URL.
+        "SQLALCHEMY_DATABASE_URI": database_url(env.text("DATABASE_URL", "")),
+        "DATABASE_CONNECT_TIMEOUT": env.integer("DATABASE_CONNECT_TIMEOUT", 3, minimum=1),
         # Longest wait for one answer from a connected database (database.py).
-        "DATABASE_READ_TIMEOUT": env.int("DATABASE_READ_TIMEOUT", 10, minimum=1),
-        "DATABASE_OUTAGE_LOG_INTERVAL": env.int("DATABASE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
+        "DATABASE_READ_TIMEOUT": env.integer("DATABASE_READ_TIMEOUT", 10, minimum=1),
+        "DATABASE_OUTAGE_LOG_INTERVAL": env.integer("DATABASE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
         "LOG_LEVEL": env.choice(
             "LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"), default="INFO"
         ),
-        "LOG_DIR": env.str("LOG_DIR", ""),
-        "LOG_MAX_BYTES": env.int("LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
-        "LOG_BACKUP_COUNT": env.int("LOG_BACKUP_COUNT", 5, minimum=1),
+        "LOG_DIR": env.text("LOG_DIR", ""),
+        "LOG_MAX_BYTES": env.integer("LOG_MAX_BYTES", 10 * 1024 * 1024, minimum=1024),
+        "LOG_BACKUP_COUNT": env.integer("LOG_BACKUP_COUNT", 5, minimum=1),
         # E-mail and Slack report each distinct error at most once per this many seconds,
         # with a count of those held back (0: report every one).
-        "ERROR_REPORT_INTERVAL": env.int("ERROR_REPORT_INTERVAL", 300, minimum=0),
+        "ERROR_REPORT_INTERVAL": env.integer("ERROR_REPORT_INTERVAL", 300, minimum=0),
         # Where the app is reached from outside: links in e-mails are built from it,
         # never from the Host header of a request. Required in production; unset in
         # development, links go to the host the request came to (mail.link_base).
         "BASE_URL": base_url(env),
         # Behind this many reverse proxies, trust X-Forwarded-For/-Proto (0: none).
-        "PROXY_COUNT": env.int("PROXY_COUNT", 0, minimum=0),
+        "PROXY_COUNT": env.integer("PROXY_COUNT", 0, minimum=0),
         # Without MAIL_SERVER, e-mails are written to the log instead (development).
-        "MAIL_SERVER": env.str("MAIL_SERVER", ""),
-        "MAIL_PORT": env.int("MAIL_PORT", 25, minimum=1),
-        "MAIL_USE_TLS": env.bool("MAIL_USE_TLS", False),
-        "MAIL_USE_SSL": env.bool("MAIL_USE_SSL", False),
-        "MAIL_USERNAME": env.str("MAIL_USERNAME", ""),
-        "MAIL_PASSWORD": env.str("MAIL_PASSWORD", ""),
-        "MAIL_DEFAULT_SENDER": env.str("MAIL_DEFAULT_SENDER", "{{ cookiecutter.author_email }}"),
-        "MAIL_TIMEOUT": env.float("MAIL_TIMEOUT", 10.0),
+        "MAIL_SERVER": env.text("MAIL_SERVER", ""),
+        "MAIL_PORT": env.integer("MAIL_PORT", 25, minimum=1),
+        "MAIL_USE_TLS": env.flag("MAIL_USE_TLS", False),
+        "MAIL_USE_SSL": env.flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": env.text("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.text("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": env.text("MAIL_DEFAULT_SENDER", "{{ cookiecutter.author_email }}"),
+        "MAIL_TIMEOUT": env.number("MAIL_TIMEOUT", 10.0),
         # Sending is decided by MAIL_SERVER (mail.py), also in tests.
         "MAIL_SUPPRESS_SEND": False,
-        "ADMINS": env.list("ADMINS", ["{{ cookiecutter.author_email }}"]),
-        "SLACK_WEBHOOK_URL": env.str("SLACK_WEBHOOK_URL", ""),
+        "ADMINS": env.items("ADMINS", ["{{ cookiecutter.author_email }}"]),
+        "SLACK_WEBHOOK_URL": env.text("SLACK_WEBHOOK_URL", ""),
     }
     settings.update(cache_settings(env, default_prefix="{{ cookiecutter.package_name }}"))
     settings.update(account_settings(env))
@@ -91,28 +104,44 @@ def load_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return settings
 
 
+def add_derived_settings(settings: dict[str, Any]) -> None:
+    """The settings computed from others, unless set (overridden) already."""
+    if not settings["SQLALCHEMY_DATABASE_URI"]:
+        settings["SQLALCHEMY_DATABASE_URI"] = DEFAULT_DATABASE_URL
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(settings))
+    if not settings["RATELIMIT_STORAGE_URI"]:
+        uri, options = rate_limit_storage(settings)
+        settings["RATELIMIT_STORAGE_URI"] = uri
+        settings.setdefault("RATELIMIT_STORAGE_OPTIONS", options)
+    # Several apps may share one Redis or Memcached: keep their counters apart.
+    settings.setdefault("RATELIMIT_KEY_PREFIX", f"{settings['CACHE_KEY_PREFIX']}limits")
+    settings.setdefault("MICRO_CACHE", micro_cache_settings(settings))
+
+
 def account_settings(env: EnvReader) -> dict[str, Any]:
     """Passwords, tokens, sessions and rate limits of the accounts (auth/)."""
     hour = 3600
     return {
-        "PASSWORD_MIN_LENGTH": env.int("PASSWORD_MIN_LENGTH", 12, minimum=8),
+        "PASSWORD_MIN_LENGTH": env.integer("PASSWORD_MIN_LENGTH", 12, minimum=8),
         # Argon2id; the defaults are RFC 9106's second recommendation (64 MiB, 3 passes),
         # above OWASP's minimum. Raising them upgrades each hash at its next login.
-        "ARGON2_TIME_COST": env.int("ARGON2_TIME_COST", 3, minimum=1),
-        "ARGON2_MEMORY_COST": env.int("ARGON2_MEMORY_COST", 65536, minimum=8),
-        "ARGON2_PARALLELISM": env.int("ARGON2_PARALLELISM", 4, minimum=1),
-        "CONFIRM_TOKEN_MAX_AGE": env.int("CONFIRM_TOKEN_MAX_AGE", 48 * hour, minimum=60),
-        "RESET_TOKEN_MAX_AGE": env.int("RESET_TOKEN_MAX_AGE", hour, minimum=60),
-        "EMAIL_CHANGE_TOKEN_MAX_AGE": env.int("EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * hour, minimum=60),
+        "ARGON2_TIME_COST": env.integer("ARGON2_TIME_COST", 3, minimum=1),
+        "ARGON2_MEMORY_COST": env.integer("ARGON2_MEMORY_COST", 65536, minimum=8),
+        "ARGON2_PARALLELISM": env.integer("ARGON2_PARALLELISM", 4, minimum=1),
+        "CONFIRM_TOKEN_MAX_AGE": env.integer("CONFIRM_TOKEN_MAX_AGE", 48 * hour, minimum=60),
+        "RESET_TOKEN_MAX_AGE": env.integer("RESET_TOKEN_MAX_AGE", hour, minimum=60),
+        "EMAIL_CHANGE_TOKEN_MAX_AGE": env.integer(
+            "EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * hour, minimum=60
+        ),
         "REMEMBER_COOKIE_NAME": "remember_token",
-        "REMEMBER_COOKIE_DURATION": env.int("REMEMBER_COOKIE_DAYS", 14, minimum=1) * 24 * hour,
+        "REMEMBER_COOKIE_DURATION": env.integer("REMEMBER_COOKIE_DAYS", 14, minimum=1) * 24 * hour,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Login, registration, resend and reset submissions per client address.
         "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "5 per minute; 50 per day"),
-        "RATELIMIT_ENABLED": env.bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
         # Empty: the cache backend's server (caching/<backend>.py rate_limit_storage).
-        "RATELIMIT_STORAGE_URI": env.str("RATELIMIT_STORAGE_URI", ""),
+        "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", ""),
         # A CSRF token lives as long as the session that holds it.
         "WTF_CSRF_TIME_LIMIT": None,
     }
@@ -121,7 +150,7 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
 def rate_limit(env: EnvReader, name: str, default: str) -> str:
     from limits import parse_many
 
-    value = env.str(name, default)
+    value = env.text(name, default)
     try:
         parse_many(value)
     except ValueError:
@@ -132,7 +161,7 @@ def rate_limit(env: EnvReader, name: str, default: str) -> str:
 
 
 def base_url(env: EnvReader) -> str:
-    value = env.str("BASE_URL", "").rstrip("/")
+    value = env.text("BASE_URL", "").rstrip("/")
     if not value:
         return value  # refused in production by check_settings
     parts = urlsplit(value)
@@ -163,8 +192,8 @@ def check_environment(environ: Mapping[str, str]) -> None:
     """
     if environ.get("APP_ENV", "").strip() != "production":
         return
-    env = EnvReader(environ, ConfigError)
-    loaded = environ.get("FLASK_RUN_FROM_CLI") == "true" and not env.bool(
+    env = EnvReader(environ)
+    loaded = environ.get("FLASK_RUN_FROM_CLI") == "true" and not env.flag(
         "FLASK_SKIP_DOTENV", False
     )
     found = [path for path in map(find_dotenv_file, DOTENV_FILES) if path]
@@ -174,7 +203,7 @@ def check_environment(environ: Mapping[str, str]) -> None:
             "environment. Production takes its settings from the real environment only: "
             "run the command with FLASK_SKIP_DOTENV=1."
         )
-    if env.bool("FLASK_DEBUG", False):
+    if env.flag("FLASK_DEBUG", False):
         raise ConfigError(
             "FLASK_DEBUG must not be on in production: the debugger runs any code a visitor "
             "sends. Unset it (and do not pass --debug)."

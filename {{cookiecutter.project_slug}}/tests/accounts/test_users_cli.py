@@ -2,7 +2,7 @@
 
 import pytest
 
-from {{ cookiecutter.package_name }} import users_cli
+from {{ cookiecutter.package_name }}.auth import cli
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Role
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def terminal(monkeypatch):
     """Someone at a terminal: create-admin may ask for the password."""
-    monkeypatch.setattr(users_cli, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(cli, "stdin_is_terminal", lambda: True)
 
 
 def test_create_admin_prompts_for_the_password_without_echo(app, runner, terminal):

@@ -68,7 +68,7 @@ def cache_app(make_app, real_cache_settings):
     """An app on the real cache server; skips (or fails in CI) when it is down."""
     app = make_app(**real_cache_settings)
     with app.test_request_context():
-        from {{ cookiecutter.package_name }}.health import check_cache
+        from {{ cookiecutter.package_name }}.main.health import check_cache
 
         state = check_cache()
     if not state["ok"]:

@@ -26,7 +26,7 @@ def single_server(url, **settings):
 
 
 def raw_client():
-    return cache.cache.backend._write_client
+    return cache.cache.backend.client
 
 
 def test_keys_carry_the_app_and_release_prefix(cache_app, real_cache_settings):

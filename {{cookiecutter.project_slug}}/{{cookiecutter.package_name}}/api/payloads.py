@@ -1,14 +1,13 @@
 """Validation of JSON request bodies: every problem is reported, nothing is half-applied."""
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from ..models.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from ..request_input import text_problem
-
-TITLE_MAX_LENGTH = 200
-DESCRIPTION_MAX_LENGTH = 10_000
 
 
 class InvalidPayload(BadRequest):
@@ -17,6 +16,10 @@ class InvalidPayload(BadRequest):
     def __init__(self, fields: dict[str, str]) -> None:
         super().__init__("The request body has invalid fields.")
         self.fields = fields
+
+
+class FieldError(ValueError):
+    """What is wrong with one field's value, as the 400 names it."""
 
 
 def json_object() -> dict[str, Any]:
@@ -29,37 +32,53 @@ def json_object() -> dict[str, Any]:
     return body
 
 
+def storable_text(value: str, max_length: int) -> str:
+    if problem := text_problem(value):
+        raise FieldError(problem)
+    if len(value) > max_length:
+        raise FieldError(f"at most {max_length} characters")
+    return value
+
+
+def title(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise FieldError("required, a non-empty string")
+    return storable_text(value.strip(), TITLE_MAX_LENGTH)
+
+
+def description(value: Any) -> str:
+    if not isinstance(value, str):
+        raise FieldError("must be a string")
+    return storable_text(value, DESCRIPTION_MAX_LENGTH)
+
+
+def done(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError("must be true or false")
+    return value
+
+
+# Each task field and the function that checks its value and returns what is stored.
+TASK_FIELDS: dict[str, Callable[[Any], Any]] = {
+    "title": title,
+    "description": description,
+    "done": done,
+}
+REQUIRED_TASK_FIELDS = frozenset({"title"})
+
+
 def task_fields(body: dict[str, Any], partial: bool) -> dict[str, Any]:
     """The task fields of `body`, checked; `partial` allows leaving any of them out."""
-    errors: dict[str, str] = {}
+    errors = dict.fromkeys(body.keys() - TASK_FIELDS.keys(), "unknown field")
+    required = set() if partial else REQUIRED_TASK_FIELDS
     fields: dict[str, Any] = {}
-    for name in sorted(set(body) - {"title", "description", "done"}):
-        errors[name] = "unknown field"
-    if "title" in body or not partial:
-        title = body.get("title")
-        if not isinstance(title, str) or not title.strip():
-            errors["title"] = "required, a non-empty string"
-        elif problem := text_problem(title):
-            errors["title"] = problem
-        elif len(title.strip()) > TITLE_MAX_LENGTH:
-            errors["title"] = f"at most {TITLE_MAX_LENGTH} characters"
-        else:
-            fields["title"] = title.strip()
-    if "description" in body:
-        description = body["description"]
-        if not isinstance(description, str):
-            errors["description"] = "must be a string"
-        elif problem := text_problem(description):
-            errors["description"] = problem
-        elif len(description) > DESCRIPTION_MAX_LENGTH:
-            errors["description"] = f"at most {DESCRIPTION_MAX_LENGTH} characters"
-        else:
-            fields["description"] = description
-    if "done" in body:
-        if not isinstance(body["done"], bool):
-            errors["done"] = "must be true or false"
-        else:
-            fields["done"] = body["done"]
+    for name, check in TASK_FIELDS.items():
+        if name not in body and name not in required:
+            continue
+        try:
+            fields[name] = check(body.get(name))
+        except FieldError as problem:
+            errors[name] = str(problem)
     if errors:
         raise InvalidPayload(errors)
     return fields

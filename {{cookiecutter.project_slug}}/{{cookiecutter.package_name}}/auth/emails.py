@@ -15,14 +15,8 @@ def send_confirmation(user_id: int) -> None:
     user = db.session.get(User, user_id)
     if user is None or user.confirmed:
         return
-    token = make_token(Purpose.CONFIRM, {"user": user.id, "email": user.email})
-    send_email(
-        user.email,
-        "Confirm your e-mail address",
-        "confirm",
-        user=user,
-        link=external_url("auth.confirm", token=token),
-    )
+    payload = {"user": user.id, "email": user.email}
+    send_link(user, Purpose.CONFIRM, payload, "Confirm your e-mail address", "confirm")
 
 
 def resend_confirmation_if_waiting(email: str) -> None:
@@ -47,16 +41,8 @@ def send_password_reset_if_registered(email: str) -> None:
     user = User.by_email(email)
     if user is None:
         return
-    token = make_token(
-        Purpose.RESET_PASSWORD, {"user": user.id, "password": user.password_fingerprint}
-    )
-    send_email(
-        user.email,
-        "Reset your password",
-        "reset_password",
-        user=user,
-        link=external_url("auth.reset_password", token=token),
-    )
+    payload = {"user": user.id, "password": user.password_fingerprint}
+    send_link(user, Purpose.RESET_PASSWORD, payload, "Reset your password", "reset_password")
 
 
 def send_email_change(user_id: int, new_email: str) -> None:
@@ -68,12 +54,28 @@ def send_email_change(user_id: int, new_email: str) -> None:
     if User.by_email(new_email) is not None:
         send_already_registered(new_email)
         return
-    token = make_token(Purpose.CHANGE_EMAIL, {"user": user.id, "old": user.email, "new": new_email})
-    send_email(
-        new_email,
+    payload = {"user": user.id, "old": user.email, "new": new_email}
+    send_link(
+        user,
+        Purpose.CHANGE_EMAIL,
+        payload,
         "Confirm your new e-mail address",
         "change_email",
-        user=user,
+        to=new_email,
         new_email=new_email,
-        link=external_url("auth.confirm_email_change", token=token),
     )
+
+
+def send_link(
+    user: User,
+    purpose: Purpose,
+    payload: dict,
+    subject: str,
+    template: str,
+    to: str | None = None,
+    **context: object,
+) -> None:
+    """Mail `user` (or the address `to`) a link to the page of `purpose`, carrying a
+    token signed for that purpose with `payload`."""
+    link = external_url(purpose.endpoint, token=make_token(purpose, payload))
+    send_email(to or user.email, subject, template, user=user, link=link, **context)

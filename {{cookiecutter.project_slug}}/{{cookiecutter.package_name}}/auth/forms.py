@@ -1,5 +1,7 @@
 """The account forms. Flask-WTF adds and checks a CSRF token on every one."""
 
+from typing import Any
+
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
@@ -24,24 +26,27 @@ def acceptable_password(form: Form, field: PasswordField) -> None:
         raise ValidationError(problem)
 
 
-def new_password_fields() -> tuple[PasswordField, PasswordField]:
-    return (
-        PasswordField(
+class NewPasswordMixin:
+    """The new password and its confirmation, after the form's own fields."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Created here, not in the class body: a form lists its fields in the order they
+        # were created, so the form's own (an e-mail, the current password) come first.
+        cls.password = PasswordField(
             "Password",
             validators=[DataRequired(), acceptable_password],
             render_kw={"autocomplete": "new-password"},
-        ),
-        PasswordField(
+        )
+        cls.password_confirm = PasswordField(
             "Repeat the password",
             validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
             render_kw={"autocomplete": "new-password"},
-        ),
-    )
+        )
 
 
-class RegistrationForm(Form):
+class RegistrationForm(NewPasswordMixin, Form):
     email = email_field()
-    password, password_confirm = new_password_fields()
 
 
 class LoginForm(Form):
@@ -58,17 +63,16 @@ class EmailOnlyForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(Form):
-    password, password_confirm = new_password_fields()
+class ResetPasswordForm(NewPasswordMixin, Form):
+    """Choose a new password through an e-mailed link."""
 
 
-class ChangePasswordForm(Form):
+class ChangePasswordForm(NewPasswordMixin, Form):
     current_password = PasswordField(
         "Current password",
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
-    password, password_confirm = new_password_fields()
 
 
 class ChangeEmailForm(Form):

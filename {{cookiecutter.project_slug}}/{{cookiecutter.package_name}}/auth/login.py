@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 from ..errors.handlers import wants_json
@@ -11,9 +11,7 @@ from ..http_caching import has_session
 from ..models import AnonymousUser, User
 from ..models.types import utc_now
 
-login_manager.login_view = "auth.login"
-login_manager.login_message = "Please log in to see that page."
-login_manager.login_message_category = "info"
+# Here, not in extensions.py with its other settings: the models import extensions.py.
 login_manager.anonymous_user = AnonymousUser
 
 # An unconfirmed user may use these endpoints (and no others).
@@ -29,18 +27,6 @@ UNCONFIRMED_ENDPOINTS = frozenset(
 )
 # last_seen is written at most this often per user: not a write on every request.
 LAST_SEEN_RESOLUTION = timedelta(minutes=5)
-
-
-def init_login(app: Flask) -> None:
-    # Flask-Login's context processor loads the user before every template renders;
-    # the proxy loads it only where a template asks, so the 503 page of a database
-    # outage (errors/unavailable.html asks nothing) renders without the database.
-    login_manager.init_app(app, add_context_processor=False)
-    app.add_template_global(current_user, "current_user")
-    # First of the hooks: with the database down, a visitor with a session gets its 503
-    # here, before another check (CSRF, request input) fails with an error page that
-    # would ask the database who is logged in, and end as a bare 500.
-    app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
 
 
 @login_manager.user_loader

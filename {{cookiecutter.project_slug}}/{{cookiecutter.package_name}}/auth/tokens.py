@@ -13,10 +13,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 
 class Purpose(Enum):
-    # value: (salt, config key of the lifetime in seconds)
-    CONFIRM = ("account-confirm", "CONFIRM_TOKEN_MAX_AGE")
-    RESET_PASSWORD = ("password-reset", "RESET_TOKEN_MAX_AGE")
-    CHANGE_EMAIL = ("email-change", "EMAIL_CHANGE_TOKEN_MAX_AGE")
+    CONFIRM = ("account-confirm", "CONFIRM_TOKEN_MAX_AGE", "auth.confirm")
+    RESET_PASSWORD = ("password-reset", "RESET_TOKEN_MAX_AGE", "auth.reset_password")
+    CHANGE_EMAIL = ("email-change", "EMAIL_CHANGE_TOKEN_MAX_AGE", "auth.confirm_email_change")
+
+    def __init__(self, salt: str, max_age_setting: str, endpoint: str) -> None:
+        self.salt = salt
+        self.max_age_setting = max_age_setting  # the config key of the lifetime in seconds
+        self.endpoint = endpoint  # the page the link opens, which reads the token
 
 
 class TokenError(ValueError):
@@ -28,7 +32,7 @@ class TokenError(ValueError):
 
 
 def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose.value[0])
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=purpose.salt)
 
 
 def make_token(purpose: Purpose, payload: dict[str, Any]) -> str:
@@ -36,7 +40,7 @@ def make_token(purpose: Purpose, payload: dict[str, Any]) -> str:
 
 
 def read_token(purpose: Purpose, token: str) -> dict[str, Any]:
-    max_age = current_app.config[purpose.value[1]]
+    max_age = current_app.config[purpose.max_age_setting]
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:

@@ -5,7 +5,10 @@ address, asking for a reset or a new confirmation all get the same reply, and th
 owner of the address gets an e-mail instead.
 """
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
+from collections.abc import Callable
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
@@ -102,16 +105,9 @@ def logout():
 
 @bp.get("/confirm/<token>")
 def confirm(token: str):
-    try:
-        payload = read_token(Purpose.CONFIRM, token)
-    except TokenError as error:
-        return _bad_link(error, "auth.resend_confirmation")
-    user = db.session.get(User, payload.get("user"))
-    if user is None or user.email != payload.get("email"):
-        return _bad_link(TokenError(expired=False), "auth.resend_confirmation")
+    user, _ = linked_user(Purpose.CONFIRM, token)
     if not user.confirmed:
-        user.confirmed = True
-        user.confirmed_at = utc_now()
+        user.mark_confirmed()
         db.session.commit()
     if current_user.is_authenticated:
         flash("Your e-mail address is confirmed. Welcome!", "success")
@@ -132,54 +128,49 @@ def unconfirmed():
 @bp.route("/resend", methods=["GET", "POST"])
 @rate_limited
 def resend_confirmation():
-    form = EmailOnlyForm()
-    if form.validate_on_submit():
-        # The job looks the address up: this request costs the same for every address.
-        in_background(resend_confirmation_if_waiting, form.email.data)
-        flash(
-            f"If {form.email.data} has an account waiting for confirmation, we have sent it "
-            f"a new link. {delivery_note()}",
-            "info",
-        )
-        if current_user.is_authenticated:
-            return redirect(url_for("auth.unconfirmed"))
-        return redirect(url_for("auth.login"))
-    return form_page("auth/email_only.html", form, title="Resend the confirmation")
+    after = "auth.unconfirmed" if current_user.is_authenticated else "auth.login"
+    return email_link_page(
+        resend_confirmation_if_waiting,
+        "If {email} has an account waiting for confirmation, we have sent it a new link.",
+        title="Resend the confirmation",
+        after=after,
+    )
 
 
 @bp.route("/reset", methods=["GET", "POST"])
 @rate_limited
 def request_reset():
+    return email_link_page(
+        send_password_reset_if_registered,
+        "If {email} has an account, we have sent it a link to choose a new password.",
+        title="Reset your password",
+        after="auth.login",
+    )
+
+
+def email_link_page(job: Callable[[str], None], sent: str, *, title: str, after: str) -> Any:
+    """A form asking for an address that a link is sent to, if it has an account.
+
+    The job looks the address up: this request costs the same, and says the same, for
+    every address.
+    """
     form = EmailOnlyForm()
     if form.validate_on_submit():
-        # The job looks the address up: this request costs the same for every address.
-        in_background(send_password_reset_if_registered, form.email.data)
-        flash(
-            f"If {form.email.data} has an account, we have sent it a link to choose a new "
-            f"password. {delivery_note()}",
-            "info",
-        )
-        return redirect(url_for("auth.login"))
-    return form_page("auth/email_only.html", form, title="Reset your password")
+        in_background(job, form.email.data)
+        flash(f"{sent.format(email=form.email.data)} {delivery_note()}", "info")
+        return redirect(url_for(after))
+    return form_page("auth/email_only.html", form, title=title)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 @rate_limited
 def reset_password(token: str):
-    try:
-        payload = read_token(Purpose.RESET_PASSWORD, token)
-    except TokenError as error:
-        return _bad_link(error, "auth.request_reset")
-    user = db.session.get(User, payload.get("user"))
-    if user is None or user.password_fingerprint != payload.get("password"):
-        # Already used: the password it was made for has changed since.
-        return _bad_link(TokenError(expired=False), "auth.request_reset")
+    user, _ = linked_user(Purpose.RESET_PASSWORD, token)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.password_hash = hash_password(form.password.data)
         # The link arrived at this address, which proves it as well as a confirmation.
-        if not user.confirmed:
-            user.confirmed, user.confirmed_at = True, utc_now()
+        user.mark_confirmed()
         db.session.commit()
         logout_user()
         session.clear()
@@ -231,12 +222,7 @@ def change_email():
 @bp.get("/change-email/<token>")
 @login_required
 def confirm_email_change(token: str):
-    try:
-        payload = read_token(Purpose.CHANGE_EMAIL, token)
-    except TokenError as error:
-        return _bad_link(error, "auth.change_email")
-    if payload.get("user") != current_user.id or payload.get("old") != current_user.email:
-        return _bad_link(TokenError(expired=False), "auth.change_email")
+    _, payload = linked_user(Purpose.CHANGE_EMAIL, token)
     current_user.email = payload["new"]
     try:
         db.session.commit()
@@ -248,7 +234,35 @@ def confirm_email_change(token: str):
     return redirect(url_for("auth.account"))
 
 
-def _bad_link(error: TokenError, retry_endpoint: str):
-    what = "has expired" if error.expired else "is invalid or was already used"
-    flash(f"This link {what}. You can ask for a new one below.", "error")
-    return redirect(url_for(retry_endpoint))
+# Per purpose: what must still hold for a link to work (what it was made for has not
+# changed since, which makes it single-use), and where to ask for a new one.
+LINK_RULES: dict[Purpose, tuple[Callable[[User, dict[str, Any]], bool], str]] = {
+    Purpose.CONFIRM: (
+        lambda user, payload: user.email == payload.get("email"),
+        "auth.resend_confirmation",
+    ),
+    Purpose.RESET_PASSWORD: (
+        lambda user, payload: user.password_fingerprint == payload.get("password"),
+        "auth.request_reset",
+    ),
+    Purpose.CHANGE_EMAIL: (
+        lambda user, payload: user.id == current_user.id and user.email == payload.get("old"),
+        "auth.change_email",
+    ),
+}
+
+
+def linked_user(purpose: Purpose, token: str) -> tuple[User, dict[str, Any]]:
+    """The account an e-mailed link is for, and the link's payload, when the link is
+    intact, unexpired and still valid; otherwise the visitor is sent to ask for a new one."""
+    still_valid, retry_endpoint = LINK_RULES[purpose]
+    try:
+        payload = read_token(purpose, token)
+        user = db.session.get(User, payload.get("user"))
+        if user is None or not still_valid(user, payload):
+            raise TokenError(expired=False)
+    except TokenError as error:
+        what = "has expired" if error.expired else "is invalid or was already used"
+        flash(f"This link {what}. You can ask for a new one below.", "error")
+        abort(redirect(url_for(retry_endpoint)))
+    return user, payload

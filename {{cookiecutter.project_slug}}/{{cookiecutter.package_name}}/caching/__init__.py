@@ -17,20 +17,20 @@ def cache_settings(env: EnvReader, default_prefix: str) -> dict[str, Any]:
     settings: dict[str, Any] = {
         # Every backend is wrapped so that an outage degrades to "no cache", never to a 500.
         "CACHE_TYPE": f"{__name__}.failsafe.create_failsafe_cache",
-        "CACHE_DEFAULT_TIMEOUT": env.int("CACHE_DEFAULT_TIMEOUT", 300, minimum=0),
+        "CACHE_DEFAULT_TIMEOUT": env.integer("CACHE_DEFAULT_TIMEOUT", 300, minimum=0),
         # One namespace per app, so a shared server can hold several apps and
         # `flask cache clear` removes only this one's keys (see keys.py).
         "CACHE_KEY_PREFIX": env.token("CACHE_KEY_PREFIX", f"{default_prefix}:"),
-        "CACHE_OUTAGE_LOG_INTERVAL": env.int("CACHE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
+        "CACHE_OUTAGE_LOG_INTERVAL": env.integer("CACHE_OUTAGE_LOG_INTERVAL", 60, minimum=1),
         # After a failure, skip the backend for this long: a dead or silent server
         # then costs one timeout per interval, not one per request.
-        "CACHE_RETRY_INTERVAL": env.float("CACHE_RETRY_INTERVAL", 5.0),
+        "CACHE_RETRY_INTERVAL": env.number("CACHE_RETRY_INTERVAL", 5.0),
         # The per-process tier in front of the backend for hot, public data (tiers.py).
-        "MICRO_CACHE_TIMEOUT": env.int("MICRO_CACHE_TIMEOUT", 5, minimum=0),
+        "MICRO_CACHE_TIMEOUT": env.integer("MICRO_CACHE_TIMEOUT", 5, minimum=0),
         # Browsers and proxies may keep public pages this long (http_caching.py).
-        "HTTP_CACHE_MAX_AGE": env.int("HTTP_CACHE_MAX_AGE", 60, minimum=0),
+        "HTTP_CACHE_MAX_AGE": env.integer("HTTP_CACHE_MAX_AGE", 60, minimum=0),
         # Stampede protection of expensive computations (stampede.py).
-        "STATISTICS_FRESH_FOR": env.int("STATISTICS_FRESH_FOR", 60, minimum=1),
+        "STATISTICS_FRESH_FOR": env.integer("STATISTICS_FRESH_FOR", 60, minimum=1),
     }
     settings.update(backend_settings(env))
     return settings

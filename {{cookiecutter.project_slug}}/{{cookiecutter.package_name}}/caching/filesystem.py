@@ -20,9 +20,9 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
     return {
         "CACHE_BACKEND": f"{__name__}.ReleaseFileSystemCache",
         # The directory belongs to this app alone: clearing the cache empties it.
-        "CACHE_DIR": env.str("CACHE_DIR", str(default_dir)),
+        "CACHE_DIR": env.text("CACHE_DIR", str(default_dir)),
         # At most this many files; beyond it, expired and then the oldest entries go.
-        "CACHE_THRESHOLD": env.int("CACHE_THRESHOLD", 500, minimum=1),
+        "CACHE_THRESHOLD": env.integer("CACHE_THRESHOLD", 500, minimum=1),
     }
 
 
@@ -39,6 +39,8 @@ class ReleaseFileSystemCache(FileSystemCache):
         cache.key_prefix = release_prefix(config)
         return cache
 
+    # cachelib's hook for every file name (and its count file's name): pinned in
+    # pyproject.toml, checked by tests/test_filesystem_cache.py.
     def _get_filename(self, key: str) -> str:
         if key == self._fs_count_file:  # the file count is shared by every release
             return super()._get_filename(key)

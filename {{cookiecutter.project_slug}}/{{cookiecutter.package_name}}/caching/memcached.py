@@ -28,7 +28,7 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
     servers_name = "MEMCACHED_SERVERS" if "MEMCACHED_SERVERS" in env.environ else None
     if servers_name is None and "MEMCACHIER_SERVERS" in env.environ:
         servers_name = "MEMCACHIER_SERVERS"
-    servers = env.list(servers_name or "MEMCACHED_SERVERS", ["127.0.0.1:11211"])
+    servers = env.items(servers_name or "MEMCACHED_SERVERS", ["127.0.0.1:11211"])
     if not servers:
         raise env.error(f"{servers_name} must list at least one host:port.")
     for server in servers:
@@ -39,9 +39,9 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
     return {
         "CACHE_BACKEND": f"{__name__}.BinaryMemcachedCache",
         "CACHE_MEMCACHED_SERVERS": servers,
-        "CACHE_MEMCACHED_USERNAME": env.str(f"{credentials_prefix}_USERNAME", "") or None,
-        "CACHE_MEMCACHED_PASSWORD": env.str(f"{credentials_prefix}_PASSWORD", "") or None,
-        "MEMCACHED_TIMEOUT": env.float("MEMCACHED_TIMEOUT", 0.5),
+        "CACHE_MEMCACHED_USERNAME": env.text(f"{credentials_prefix}_USERNAME", "") or None,
+        "CACHE_MEMCACHED_PASSWORD": env.text(f"{credentials_prefix}_PASSWORD", "") or None,
+        "MEMCACHED_TIMEOUT": env.number("MEMCACHED_TIMEOUT", 0.5),
     }
 
 
@@ -68,13 +68,17 @@ class BinaryMemcachedCache(MemcachedCache):
     """
 
     namespace = ""
+    # The bmemcached client (cachelib keeps its own reference private).
+    client: Any = None
 
     @classmethod
     def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
     ) -> "BinaryMemcachedCache":
-        kwargs.update(servers=create_client(config), key_prefix=release_prefix(config))
+        client = create_client(config)
+        kwargs.update(servers=client, key_prefix=release_prefix(config))
         cache = cls(*args, **kwargs)
+        cache.client = client
         cache.namespace = app_namespace(config)
         return cache
 
@@ -92,26 +96,28 @@ class BinaryMemcachedCache(MemcachedCache):
         now = time.monotonic()
         with self._generation_lock:
             if self._generation is None or now - self._generation_read_at > GENERATION_TTL_SECONDS:
-                stored = self._client.get(self._generation_key)
+                stored = self.client.get(self._generation_key)
                 if stored is None:
-                    self._client.add(self._generation_key, "0", 0)
-                    stored = self._client.get(self._generation_key)
+                    self.client.add(self._generation_key, "0", 0)
+                    stored = self.client.get(self._generation_key)
                     if stored is None:
                         raise ConnectionError("memcached did not store the namespace generation")
                 self._generation = int(stored)
                 self._generation_read_at = now
             return self._generation
 
+    # cachelib's hook for every key it sends: pinned in pyproject.toml, checked by
+    # tests/test_memcached_settings.py.
     def _normalize_key(self, key: str) -> str:
         return f"{self.key_prefix}{self._current_generation()}:{key}"
 
     def has(self, key: str) -> bool:
         # cachelib probes with `append`, which bmemcached does not have.
-        return self._client.get(self._normalize_key(key)) is not None
+        return self.client.get(self._normalize_key(key)) is not None
 
     def clear(self) -> bool:
         self._current_generation()
-        self._client.incr(self._generation_key, 1)
+        self.client.incr(self._generation_key, 1)
         with self._generation_lock:
             self._generation = None
         return True
@@ -127,6 +133,9 @@ def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
     import bmemcached
     from bmemcached.protocol import Protocol
 
+    # bmemcached has no public way to report a failed connection: these hooks into its
+    # Protocol and DistributedClient are pinned in pyproject.toml and checked by
+    # tests/test_memcached_settings.py.
     class ReportingProtocol(Protocol):
         # Protocol is thread-local: each thread has its own connection and error slot.
         def __init__(self, **kwargs: Any) -> None:

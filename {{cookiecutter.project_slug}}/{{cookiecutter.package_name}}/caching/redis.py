@@ -2,6 +2,9 @@
 
 Shared by every worker and machine. Timeouts are explicit and short, and there are no
 client-side retries: for a cache, a miss is cheaper than waiting for a sick server.
+One server and Sentinel are Flask-Caching's own backends (RedisCache, RedisSentinelCache,
+which reads from a replica when there is one); Cluster is built here, because
+RedisClusterCache connects while it is constructed and this app must start without it.
 """
 
 import threading
@@ -10,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_caching.backends.rediscache import RedisCache
+from flask_caching.backends.rediscache import RedisCache, RedisSentinelCache
 
 from ..env import EnvReader
 from .keys import app_namespace, release_prefix
@@ -20,10 +23,12 @@ BACKEND_NAME = "redis"
 SHARED_BETWEEN_PROCESSES = True
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 CLEAR_BATCH_SIZE = 500
+# The options the sentinels' own connections get too.
+SENTINEL_OPTIONS = ("socket_connect_timeout", "socket_timeout", "retry")
 
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:
-    url = env.str("REDIS_URL", "redis://127.0.0.1:6379/0")
+    url = env.text("REDIS_URL", "redis://127.0.0.1:6379/0")
     check_redis_url(env, url)
     sentinels = host_ports(env, "REDIS_SENTINELS")
     cluster_nodes = host_ports(env, "REDIS_CLUSTER_NODES")
@@ -33,15 +38,17 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
         "CACHE_BACKEND": f"{__name__}.PrefixedRedisCache",
         "CACHE_REDIS_URL": url,
         "CACHE_REDIS_SENTINELS": sentinels,
-        "CACHE_REDIS_SENTINEL_MASTER": env.str("REDIS_SENTINEL_MASTER", "mymaster"),
+        "CACHE_REDIS_SENTINEL_MASTER": env.text("REDIS_SENTINEL_MASTER", "mymaster"),
         "CACHE_REDIS_CLUSTER_NODES": cluster_nodes,
         # For Sentinel and Cluster, which have no URL to carry them.
-        "CACHE_REDIS_PASSWORD": env.str("REDIS_PASSWORD", "") or None,
-        "CACHE_REDIS_SENTINEL_PASSWORD": env.str("REDIS_SENTINEL_PASSWORD", "") or None,
-        "CACHE_REDIS_DB": env.int("REDIS_DB", 0, minimum=0),
-        "CACHE_REDIS_SSL": env.bool("REDIS_SSL", False),
-        "REDIS_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", 0.5),
-        "REDIS_READ_TIMEOUT": env.float("REDIS_READ_TIMEOUT", 0.5),
+        "CACHE_REDIS_PASSWORD": env.text("REDIS_PASSWORD", "") or None,
+        "CACHE_REDIS_SENTINEL_PASSWORD": env.text("REDIS_SENTINEL_PASSWORD", "") or None,
+        "CACHE_REDIS_DB": env.integer("REDIS_DB", 0, minimum=0),
+        "CACHE_REDIS_SSL": env.flag("REDIS_SSL", False),
+        # false for servers with a self-signed certificate (Heroku Key-Value Store).
+        "REDIS_TLS_VERIFY": env.flag("REDIS_TLS_VERIFY", True),
+        "REDIS_CONNECT_TIMEOUT": env.number("REDIS_CONNECT_TIMEOUT", 0.5),
+        "REDIS_READ_TIMEOUT": env.number("REDIS_READ_TIMEOUT", 0.5),
     }
 
 
@@ -58,6 +65,7 @@ def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
             options["password"] = config["CACHE_REDIS_PASSWORD"]
         if config["CACHE_REDIS_SSL"]:
             options["ssl"] = True
+    options.update(tls_options(config))
     if sentinels:
         hosts = ",".join(f"{host}:{port}" for host, port in sentinels)
         options["db"] = config["CACHE_REDIS_DB"]
@@ -83,7 +91,7 @@ def check_redis_url(env: EnvReader, url: str) -> None:
 
 def host_ports(env: EnvReader, name: str) -> list[tuple[str, int]]:
     pairs = []
-    for entry in env.list(name, []):
+    for entry in env.items(name, []):
         host, _, port = entry.rpartition(":")
         if not host or not port.isdigit():
             raise env.error(f"{name} must list host:port entries, not {entry!r}.")
@@ -91,43 +99,30 @@ def host_ports(env: EnvReader, name: str) -> list[tuple[str, int]]:
     return pairs
 
 
-def build_client(config: dict[str, Any]) -> Any:
-    """The redis-py client for the configured topology."""
-    import redis
+def uses_tls(config: dict[str, Any]) -> bool:
+    if config["CACHE_REDIS_SENTINELS"] or config["CACHE_REDIS_CLUSTER_NODES"]:
+        return config["CACHE_REDIS_SSL"]
+    return config["CACHE_REDIS_URL"].startswith("rediss://")
+
+
+def tls_options(config: dict[str, Any]) -> dict[str, Any]:
+    """Certificate checking off only when asked; plain connections refuse the option."""
+    if uses_tls(config) and not config["REDIS_TLS_VERIFY"]:
+        return {"ssl_cert_reqs": "none"}
+    return {}
+
+
+def client_options(config: dict[str, Any]) -> dict[str, Any]:
+    """The redis-py options of every cache connection."""
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    options = {
+    return {
         "socket_connect_timeout": config["REDIS_CONNECT_TIMEOUT"],
         "socket_timeout": config["REDIS_READ_TIMEOUT"],
         "retry": Retry(NoBackoff(), 0),
+        **tls_options(config),
     }
-    if config["CACHE_REDIS_SENTINELS"]:
-        from redis.sentinel import Sentinel
-
-        sentinel = Sentinel(
-            config["CACHE_REDIS_SENTINELS"],
-            sentinel_kwargs={**options, "password": config["CACHE_REDIS_SENTINEL_PASSWORD"]},
-            password=config["CACHE_REDIS_PASSWORD"],
-            db=config["CACHE_REDIS_DB"],
-            ssl=config["CACHE_REDIS_SSL"],
-            **options,
-        )
-        # Asks the sentinels for the current master on (re)connect: fail-over is followed.
-        return sentinel.master_for(config["CACHE_REDIS_SENTINEL_MASTER"])
-    if config["CACHE_REDIS_CLUSTER_NODES"]:
-        from redis.cluster import ClusterNode, RedisCluster
-
-        nodes = [ClusterNode(host, port) for host, port in config["CACHE_REDIS_CLUSTER_NODES"]]
-        return LazyClient(
-            lambda: RedisCluster(
-                startup_nodes=nodes,
-                password=config["CACHE_REDIS_PASSWORD"],
-                ssl=config["CACHE_REDIS_SSL"],
-                **options,
-            )
-        )
-    return redis.from_url(config["CACHE_REDIS_URL"], **options)
 
 
 class LazyClient:
@@ -155,43 +150,106 @@ class LazyClient:
         return getattr(self.client, name)
 
 
-class PrefixedRedisCache(RedisCache):
-    """RedisCache with this release's key prefix, whose clear() removes only this app's keys."""
-
-    @classmethod
-    def factory(
-        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> "PrefixedRedisCache":
-        kwargs.update(host=build_client(config), key_prefix=release_prefix(config))
-        cache = cls(*args, **kwargs)
-        cache.namespace = app_namespace(config)
-        cache.is_cluster = bool(config["CACHE_REDIS_CLUSTER_NODES"])
-        return cache
+class AppNamespace:
+    """The release's key prefix, and a clear() that removes only this app's keys."""
 
     namespace = ""
-    is_cluster = False
 
-    def get_many(self, *keys: str) -> list[Any]:
-        if not self.is_cluster:
-            return super().get_many(*keys)
-        # MGET needs every key in one hash slot; the cluster client splits it per slot.
-        prefixed = [self._get_prefix() + key for key in keys]
-        values = self._read_client.mget_nonatomic(prefixed)
-        return [self.serializer.loads(value) for value in values]
+    @property
+    def client(self) -> Any:
+        # cachelib keeps its client private: pinned in pyproject.toml, checked by
+        # tests/test_redis_settings.py.
+        return self._write_client
+
+    @classmethod
+    def create(
+        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """Flask-Caching's factory with this app's prefix and connection options."""
+        options = cls.connection_options(config)
+        kwargs.update(options)
+        prefixed = {**config, "CACHE_KEY_PREFIX": release_prefix(config), "CACHE_OPTIONS": options}
+        cache = super().factory(app, prefixed, args, kwargs)
+        cache.namespace = app_namespace(config)
+        return cache
+
+    @classmethod
+    def connection_options(cls, config: dict[str, Any]) -> dict[str, Any]:
+        return client_options(config)
 
     def clear(self) -> bool:
         # SCAN instead of KEYS or FLUSHDB: other apps may share this database. Every
         # release of this app goes, so a clear after a deploy leaves nothing stale.
-        pattern = _escape_glob(self.namespace or self._get_prefix()) + "*"
+        pattern = _escape_glob(self.namespace or self.key_prefix) + "*"
         batch = []
-        for key in self._write_client.scan_iter(match=pattern, count=CLEAR_BATCH_SIZE):
+        for key in self.client.scan_iter(match=pattern, count=CLEAR_BATCH_SIZE):
             batch.append(key)
             if len(batch) >= CLEAR_BATCH_SIZE:
-                self._write_client.delete(*batch)
+                self.client.delete(*batch)
                 batch.clear()
         if batch:
-            self._write_client.delete(*batch)
+            self.client.delete(*batch)
         return True
+
+
+class PrefixedRedisCache(AppNamespace, RedisCache):
+    """The CACHE_BACKEND of every topology: builds the one the settings name."""
+
+    @classmethod
+    def factory(
+        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        if config["CACHE_REDIS_SENTINELS"]:
+            return PrefixedSentinelCache.create(app, config, args, kwargs)
+        if config["CACHE_REDIS_CLUSTER_NODES"]:
+            return PrefixedClusterCache.create(app, config, args, kwargs)
+        return cls.create(app, config, args, kwargs)
+
+
+class PrefixedSentinelCache(AppNamespace, RedisSentinelCache):
+    """Asks the sentinels for the current master on (re)connect: fail-over is followed."""
+
+    @classmethod
+    def connection_options(cls, config: dict[str, Any]) -> dict[str, Any]:
+        options = client_options(config)
+        # RedisSentinelCache hands the sentinel_* options to the sentinels' connections.
+        sentinels = {f"sentinel_{name}": options[name] for name in SENTINEL_OPTIONS}
+        return {**options, **sentinels, "ssl": config["CACHE_REDIS_SSL"]}
+
+
+class PrefixedClusterCache(AppNamespace, RedisCache):
+    """Redis Cluster, connected on first use (see LazyClient)."""
+
+    @classmethod
+    def create(
+        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
+    ) -> "PrefixedClusterCache":
+        from redis.cluster import ClusterNode, RedisCluster
+
+        nodes = [ClusterNode(host, port) for host, port in config["CACHE_REDIS_CLUSTER_NODES"]]
+        options = client_options(config)
+        client = LazyClient(
+            lambda: RedisCluster(
+                startup_nodes=nodes,
+                password=config["CACHE_REDIS_PASSWORD"],
+                ssl=config["CACHE_REDIS_SSL"],
+                **options,
+            )
+        )
+        cache = cls(
+            *args,
+            host=client,
+            key_prefix=release_prefix(config),
+            default_timeout=kwargs["default_timeout"],
+            ignore_delete_many_errors=kwargs["ignore_delete_many_errors"],
+        )
+        cache.namespace = app_namespace(config)
+        return cache
+
+    def get_many(self, *keys: str) -> list[Any]:
+        # MGET needs every key in one hash slot; the cluster client splits it per slot.
+        values = self.client.mget_nonatomic([self.key_prefix + key for key in keys])
+        return [self.serializer.loads(value) for value in values]
 
 
 def _escape_glob(text: str) -> str:

@@ -12,7 +12,7 @@ SHARED_BETWEEN_PROCESSES = False
 def backend_settings(env: EnvReader) -> dict[str, Any]:
     return {
         "CACHE_BACKEND": "flask_caching.backends.SimpleCache",
-        "CACHE_THRESHOLD": env.int("CACHE_THRESHOLD", 500, minimum=1),
+        "CACHE_THRESHOLD": env.integer("CACHE_THRESHOLD", 500, minimum=1),
     }
 
 

@@ -9,10 +9,8 @@ Which data may live in which tier:
 - neither: anything personal or secret (sessions, tokens, a user's own pages).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
-
-from flask import Flask
 
 from ..extensions import micro_cache
 
@@ -20,18 +18,16 @@ T = TypeVar("T")
 NULL_BACKEND = "flask_caching.backends.NullCache"
 
 
-def init_micro_cache(app: Flask) -> None:
-    """An in-process SimpleCache; off when caching is off or its timeout is 0."""
-    enabled = app.config["MICRO_CACHE_TIMEOUT"] > 0 and app.config["CACHE_BACKEND"] != NULL_BACKEND
-    micro_cache.init_app(
-        app,
-        config={
-            "CACHE_TYPE": "SimpleCache" if enabled else "NullCache",
-            "CACHE_DEFAULT_TIMEOUT": app.config["MICRO_CACHE_TIMEOUT"],
-            "CACHE_THRESHOLD": 1000,
-            "CACHE_NO_NULL_WARNING": True,
-        },
-    )
+def micro_cache_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The micro-cache's own config: an in-process SimpleCache, off when caching is off
+    or its timeout is 0."""
+    enabled = settings["MICRO_CACHE_TIMEOUT"] > 0 and settings["CACHE_BACKEND"] != NULL_BACKEND
+    return {
+        "CACHE_TYPE": "SimpleCache" if enabled else "NullCache",
+        "CACHE_DEFAULT_TIMEOUT": settings["MICRO_CACHE_TIMEOUT"],
+        "CACHE_THRESHOLD": 1000,
+        "CACHE_NO_NULL_WARNING": True,
+    }
 
 
 def two_tier(key: str, load: Callable[[], T]) -> T:

@@ -1,9 +1,9 @@
 from flask import jsonify, render_template
 
 from ..caching.pages import cached_page
-from ..health import collect_status
 from ..http_caching import public_page
 from . import bp
+from .health import collect_status
 
 
 @bp.get("/")

@@ -7,12 +7,16 @@ from ..extensions import db
 from .types import UTCDateTime, utc_now
 from .user import Permission, User
 
+# The limits the form and the API check before anything reaches the database.
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 10_000  # a Text column: the limit is ours, not the database's
+
 
 class Task(db.Model):
     __tablename__ = "tasks"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(TITLE_MAX_LENGTH))
     description: Mapped[str] = mapped_column(Text, default="")
     done: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now, index=True)

@@ -14,6 +14,7 @@ from .types import UTCDateTime, utc_now
 # argon2 encodings are ~100 characters; room for stronger parameters and other schemes.
 PASSWORD_HASH_LENGTH = 255
 EMAIL_LENGTH = 254  # the longest address SMTP can carry
+ROLE_NAME_LENGTH = 64
 
 
 class Permission(IntFlag):
@@ -37,7 +38,7 @@ class Role(db.Model):
     __tablename__ = "roles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(ROLE_NAME_LENGTH), unique=True)
     permissions: Mapped[int] = mapped_column(default=0)
 
     def has(self, permission: Permission) -> bool:
@@ -81,6 +82,11 @@ class User(UserMixin, db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.password_fingerprint}"
+
+    def mark_confirmed(self) -> None:
+        """The address is proven (its confirmation link, or any link sent to it)."""
+        if not self.confirmed:
+            self.confirmed, self.confirmed_at = True, utc_now()
 
     @classmethod
     def by_email(cls, email: str) -> "User | None":

@@ -1,8 +1,8 @@
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..api.payloads import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 from ..forms import Form
+from ..models.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 
 
 class TaskForm(Form):

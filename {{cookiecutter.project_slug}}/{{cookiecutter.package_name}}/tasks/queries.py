@@ -10,7 +10,7 @@ from ..models import Task
 LIST_LIMIT = 100
 
 
-def newest_tasks(limit: int = LIST_LIMIT) -> Sequence[Task]:
+def newest_tasks() -> Sequence[Task]:
     """The newest tasks first; the id breaks ties between tasks created together."""
-    newest = select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(limit)
+    newest = select(Task).order_by(Task.created_at.desc(), Task.id.desc()).limit(LIST_LIMIT)
     return db.session.scalars(newest).all()

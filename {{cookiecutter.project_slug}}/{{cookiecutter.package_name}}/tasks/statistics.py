@@ -1,11 +1,14 @@
-"""Task statistics: the expensive computations, cached, and how they are invalidated.
+"""Task figures: expensive to compute, cached, and invalidated when tasks change.
 
-- `count_tasks(done)` is memoized per argument and invalidated by function
-  (`cache.delete_memoized`).
-- `task_statistics()` is a hot key: the per-process micro-cache in front of the shared
-  cache, with stampede protection, invalidated by key (`cache.delete`).
+Each caching pattern has one figure of its own, so no number on a page comes from two
+caches that could disagree:
+
+- `count_tasks_owned_by(user_id)`, the "yours" figure, is memoized per argument and
+  invalidated by function (`cache.delete_memoized`).
+- `task_statistics()`, every other figure, is a hot key: the per-process micro-cache in
+  front of the shared cache, with stampede protection, invalidated by key (`cache.delete`).
 - `tasks_changed()` invalidates both, and only when a change can alter them
-  (conditional invalidation: renaming a task changes no statistic).
+  (conditional invalidation: renaming a task changes no figure).
 """
 
 from collections.abc import Collection
@@ -20,16 +23,13 @@ from ..extensions import cache, db
 from ..models import Task
 
 STATISTICS_KEY = "tasks:statistics"
-# Fields whose change can alter a statistic; a change to any other field keeps the cache.
+# Fields whose change can alter a figure; a change to any other field keeps the cache.
 COUNTED_FIELDS = frozenset({"done"})
 
 
 @cache.memoize()
-def count_tasks(done: bool | None = None) -> int:
-    query = select(func.count()).select_from(Task)
-    if done is not None:
-        query = query.where(Task.done.is_(done))
-    return db.session.scalar(query) or 0
+def count_tasks_owned_by(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).where(Task.owner_id == user_id)) or 0
 
 
 def compute_statistics() -> dict[str, Any]:
@@ -62,12 +62,11 @@ def task_statistics() -> dict[str, Any]:
     )
 
 
-def tasks_changed(fields: Collection[str] | None = None) -> bool:
+def tasks_changed(fields: Collection[str] | None = None) -> None:
     """Call after committing a change; `fields` are the changed ones (None: a task was
-    added or removed). Returns whether anything was invalidated."""
+    added or removed)."""
     if fields is not None and not COUNTED_FIELDS.intersection(fields):
-        return False
-    cache.delete_memoized(count_tasks)  # by function: every argument at once
+        return
+    cache.delete_memoized(count_tasks_owned_by)  # by function: every argument at once
     cache.delete(STATISTICS_KEY)  # by key: every worker recomputes on its next read
     forget_locally(STATISTICS_KEY)
-    return True

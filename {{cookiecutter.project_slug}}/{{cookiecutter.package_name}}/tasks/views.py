@@ -13,7 +13,7 @@ from . import bp
 from .csv_export import csv_lines
 from .forms import TaskForm
 from .queries import newest_tasks
-from .statistics import count_tasks, task_statistics, tasks_changed
+from .statistics import count_tasks_owned_by, task_statistics, tasks_changed
 
 EXPORT_BATCH_SIZE = 500
 
@@ -26,12 +26,12 @@ def list_tasks():
 
 
 def render_tasks(form: TaskForm | None, status: int = 200):
+    owned = count_tasks_owned_by(current_user.id) if current_user.is_authenticated else None
     page = render_template(
         "tasks/list.html",
         tasks=newest_tasks(),
-        open_count=count_tasks(done=False),
-        done_count=count_tasks(done=True),
         statistics=task_statistics(),
+        owned_count=owned,
         form=form,
     )
     return page, status

@@ -8,11 +8,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .auth.passwords import hash_password, password_problem
-from .extensions import db
-from .models import Role, User
-from .models.types import utc_now
-from .models.user import ADMIN_ROLE, ROLES, normalise_email
+from ..extensions import db
+from ..models import Role, User
+from ..models.user import ADMIN_ROLE, ROLES, normalise_email
+from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 roles_cli = AppGroup("roles", help="Manage roles.")
@@ -65,8 +64,7 @@ def create_admin(email: str) -> None:
         db.session.add(user)
     user.password_hash = hash_password(password)
     user.role = Role.named(ADMIN_ROLE)
-    if not user.confirmed:
-        user.confirmed, user.confirmed_at = True, utc_now()
+    user.mark_confirmed()
     db.session.commit()
     click.echo(f"{email} is an administrator.")
 

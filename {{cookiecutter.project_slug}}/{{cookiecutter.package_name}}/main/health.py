@@ -12,10 +12,10 @@ from typing import Any
 from flask_caching.backends import NullCache
 from sqlalchemy import text
 
-from .caching import BACKEND_NAME
-from .database import database_outages, discard_failed_session
-from .extensions import cache, db
-from .outages import OutageLog, failure_reason, outage_log
+from ..caching import BACKEND_NAME
+from ..database import database_outages, discard_failed_session
+from ..extensions import cache, db
+from ..outages import OutageLog, failure_reason, outage_log
 
 logger = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .log_handlers import stop_listeners
+from .handlers import stop_listeners
 
-HANDLERS_MODULE = f"{__package__}.log_handlers"
+HANDLERS_MODULE = f"{__name__}.handlers"
 PLAIN_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 DETAILED_FORMAT = (
     "%(asctime)s %(levelname)s %(name)s [%(method)s %(url)s from %(remote_addr)s]\n%(message)s"
