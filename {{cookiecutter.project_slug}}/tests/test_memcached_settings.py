@@ -1,7 +1,8 @@
 import pytest
 
-from {{ cookiecutter.package_name }}.caching.memcached import BinaryMemcachedCache, create_client
-from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
+from {{ cookiecutter.package_name }}.caching import memcached
+from {{ cookiecutter.package_name }}.env import ConfigError
+from {{ cookiecutter.package_name }}.settings import load_settings
 from tests.servers import free_port
 
 
@@ -67,7 +68,7 @@ def test_every_key_carries_the_namespace_generation():
     """The generation rides on cachelib's private key hook: this fails when a cachelib
     release stops calling it (pyproject.toml pins cachelib to the tested minor version)."""
     client = DictClient()
-    backend = BinaryMemcachedCache(servers=client, key_prefix="app:1:")
+    backend = memcached.BinaryMemcachedCache(servers=client, key_prefix="app:1:")
     backend.client, backend.namespace = client, "app:"
     backend.set("page", "rendered")
     assert "app:1:0:page" in client.stored
@@ -80,7 +81,7 @@ def test_every_key_carries_the_namespace_generation():
 def test_a_refused_connection_is_an_error_not_a_miss():
     """Relies on hooks into bmemcached's Protocol and DistributedClient (pinned in
     pyproject.toml to the tested minor version)."""
-    client = create_client(
+    client = memcached.create_client(
         {
             "CACHE_MEMCACHED_SERVERS": [f"127.0.0.1:{free_port()}"],
             "CACHE_MEMCACHED_USERNAME": None,

@@ -3,8 +3,9 @@
 import pytest
 
 from {{ cookiecutter.package_name }}.caching import redis as redis_backend
+from {{ cookiecutter.package_name }}.env import ConfigError
 from {{ cookiecutter.package_name }}.extensions import cache
-from {{ cookiecutter.package_name }}.settings import ConfigError, load_settings
+from {{ cookiecutter.package_name }}.settings import load_settings
 from tests.servers import free_port
 
 
