@@ -80,7 +80,10 @@ def log_in_for_api(client, email, password=PASSWORD):
 
 def flashes(response):
     return re.findall(
-        r'<p class="flash [a-z]+" role="status">(.*?)</p>', response.get_data(as_text=True), re.S
+        r'<div class="flash alert [^"]*"\s+role="(?:status|alert)">\s*'
+        r'<span class="flash-message">(.*?)</span>',
+        response.get_data(as_text=True),
+        re.S,
     )
 
 

@@ -60,7 +60,17 @@ def build_flask_app(settings: Mapping[str, Any]) -> Flask:
 
 
 def init_extensions(app: Flask) -> None:
-    from .extensions import cache, csrf, db, limiter, login_manager, mail, micro_cache, migrate
+    from .extensions import (
+        bootstrap,
+        cache,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        micro_cache,
+        migrate,
+    )
     from .rate_limiting import without_application_wide_limits
 
     db.init_app(app)
@@ -69,6 +79,7 @@ def init_extensions(app: Flask) -> None:
     micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
     csrf.init_app(app)
     mail.init_app(app)
+    bootstrap.init_app(app)
     # Flask-Login's context processor loads the user before every template renders;
     # add_request_hooks gives templates a proxy instead, which loads it only where a
     # template asks: the 503 page of a database outage renders without the database.

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -44,3 +45,6 @@ mail = Mail()
 # Storage from the cache backend (settings.py). A storage outage lets requests
 # through and is logged: rate limiting must never lock everybody out.
 limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)
+# Bootstrap 5's CSS and JS, served by the app itself (BOOTSTRAP_SERVE_LOCAL in
+# settings.py): the Content-Security-Policy allows no other origin.
+bootstrap = Bootstrap5()

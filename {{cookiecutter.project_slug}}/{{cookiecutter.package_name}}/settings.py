@@ -89,6 +89,9 @@ def read_settings(env: EnvReader) -> dict[str, Any]:
         "MAIL_SUPPRESS_SEND": False,
         "ADMINS": env.items("ADMINS", ["{{ cookiecutter.author_email }}"]),
         "SLACK_WEBHOOK_URL": env.text("SLACK_WEBHOOK_URL", ""),
+        # Bootstrap's CSS and JS from this app, never a CDN: the Content-Security-Policy
+        # (security.py) allows only this origin.
+        "BOOTSTRAP_SERVE_LOCAL": True,
     }
     settings.update(cache_settings(env, default_prefix="{{ cookiecutter.package_name }}"))
     settings.update(account_settings(env))

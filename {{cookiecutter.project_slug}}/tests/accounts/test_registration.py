@@ -83,7 +83,9 @@ def test_weak_or_mismatched_passwords_are_refused(app, client, password, confirm
 def test_invalid_addresses_are_refused(app, client, email):
     response = register(client, email)
     assert response.status_code == 400  # the refused form, with its errors
-    assert 'class="field invalid"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'class="form-control is-invalid"' in html
+    assert 'class="invalid-feedback"' in html
 
 
 def test_unconfirmed_user_only_sees_what_to_do(app, client):

@@ -7,14 +7,14 @@ may be changed by its owner or a moderator.
 
 from typing import Any
 
-from flask import abort, jsonify
+from flask import jsonify
 from flask_login import current_user
 
 from ..auth.permissions import permission_required
 from ..extensions import db
 from ..http_caching import public_page
 from ..models import Permission, Task
-from ..tasks.queries import newest_tasks
+from ..tasks.queries import editable_task_or_403, get_task_or_404, newest_tasks
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
 from .payloads import json_object, task_fields
@@ -29,17 +29,6 @@ def task_json(task: Task) -> dict[str, Any]:
         "created_at": task.created_at.isoformat(),
         "owner_id": task.owner_id,
     }
-
-
-def get_task_or_404(task_id: int) -> Task:
-    return db.get_or_404(Task, task_id, description=f"There is no task {task_id}.")
-
-
-def editable_task_or_403(task_id: int) -> Task:
-    task = get_task_or_404(task_id)
-    if not task.editable_by(current_user):
-        abort(403, description="Only the task's owner or a moderator may change it.")
-    return task
 
 
 @bp.get("/tasks")

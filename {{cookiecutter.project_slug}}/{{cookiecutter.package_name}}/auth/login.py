@@ -23,6 +23,7 @@ UNCONFIRMED_ENDPOINTS = frozenset(
         "auth.logout",
         "main.status",
         "static",
+        "bootstrap.static",
     }
 )
 # last_seen is written at most this often per user: not a write on every request.

@@ -1,4 +1,4 @@
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..forms import Form
@@ -8,3 +8,11 @@ from ..models.task import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 class TaskForm(Form):
     title = StringField("Title", validators=[DataRequired(), Length(max=TITLE_MAX_LENGTH)])
     description = TextAreaField("Description", validators=[Length(max=DESCRIPTION_MAX_LENGTH)])
+
+
+class TaskEditForm(TaskForm):
+    done = BooleanField("Done")
+
+
+class ActionForm(Form):
+    """A button that changes something: the form holds only the CSRF token."""
