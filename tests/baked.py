@@ -170,7 +170,7 @@ def gunicorn_server(project, env, port, log_path, workers=2):
 
 
 @contextlib.contextmanager
-def gunicorn(project, env, port, log_path):
+def gunicorn(project, env, port, log_path, workers=2):
     """gunicorn_server, yielding its base URL."""
-    with gunicorn_server(project, env, port, log_path) as server:
+    with gunicorn_server(project, env, port, log_path, workers) as server:
         yield server.base_url

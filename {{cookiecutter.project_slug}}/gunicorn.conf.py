@@ -32,6 +32,16 @@ class SettingError(ValueError):
     """A variable's value is invalid; the message names it."""
 
 
+{% if cookiecutter.cache_backend == "simple" -%}
+# The simple cache lives in each process: with a second worker, a change made through
+# one would leave the other serving the old figures until they expire. So one worker
+# (threads give it concurrency: GUNICORN_WORKER_CLASS=gthread); more once the cache is
+# shared (filesystem, Redis or Memcached).
+DEFAULT_WORKERS = 1
+{% else -%}
+DEFAULT_WORKERS = 2
+{% endif %}
+
 def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """gunicorn's settings, by their names in its documentation, from an environment."""
     worker_class = choice(environ, "GUNICORN_WORKER_CLASS", WORKER_CLASSES, "sync")
@@ -52,7 +62,7 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         # the container's share, and each worker holds its own app and database pool.
         # (gunicorn reads WEB_CONCURRENCY too, before this file: a value that is not a
         # number stops it with a traceback.)
-        "workers": number(environ, "WEB_CONCURRENCY", 2, minimum=1),
+        "workers": number(environ, "WEB_CONCURRENCY", DEFAULT_WORKERS, minimum=1),
         "worker_class": worker_class,
         "threads": (
             number(environ, "GUNICORN_THREADS", 4, minimum=1) if worker_class == "gthread" else 1

@@ -74,7 +74,13 @@ def test_pages_carry_no_inline_script_or_style(pages):
 def test_bootstrap_css_and_js_are_served(client):
     assets = assets_of(client.get("/").get_data(as_text=True))
     css, js = {"text/css"}, {"text/javascript", "application/javascript"}
-    expected = {"bootstrap.min.css": css, "bootstrap.min.js": js, "style.css": css, "theme.js": js}
+    expected = {
+        "bootstrap.min.css": css,
+        "bootstrap.min.js": js,
+        "style.css": css,
+        "theme.js": js,
+        "local-time.js": js,
+    }
     for url in assets.scripts + assets.stylesheets:
         name = url.rsplit("/", 1)[-1].split("?")[0]
         response = client.get(url)

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.logs import PLAIN_FORMAT
 CONF_PATH = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 DEFAULTS = {
     "bind": "127.0.0.1:8000",
-    "workers": 2,
+    "workers": {{ 1 if cookiecutter.cache_backend == "simple" else 2 }},  # see DEFAULT_WORKERS
     "worker_class": "sync",
     "threads": 1,
     "timeout": 30,

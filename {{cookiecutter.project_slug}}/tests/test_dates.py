@@ -1,0 +1,42 @@
+"""Dates are written in UTC, labelled, with the instant in `datetime` for
+static/local-time.js to show in the reader's time zone (the browser journey of the
+template checks that part in a real browser)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from flask import render_template_string
+
+from {{ cookiecutter.package_name }}.extensions import db
+from {{ cookiecutter.package_name }}.models import Task
+
+MACRO = '{% raw %}{% import "_dates.html" as dates %}{{ dates.local_time(value, style) }}{% endraw %}'
+INSTANT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("style", "text"), [("datetime", "2026-01-02 03:04 UTC"), ("date", "2026-01-02 UTC")]
+)
+def test_a_date_is_utc_text_with_its_instant(app, style, text):
+    with app.test_request_context():
+        html = render_template_string(MACRO, value=INSTANT, style=style)
+    instant = 'datetime="2026-01-02T03:04:05+00:00"'
+    assert html == f'<time {instant} data-local-time="{style}">{text}</time>'
+
+
+def test_a_missing_date_reads_never(app):
+    with app.test_request_context():
+        assert render_template_string(MACRO, value=None, style="datetime") == "never"
+
+
+def test_the_task_list_says_when_each_task_was_added(app, client):
+    with app.app_context():
+        db.session.add(Task(title="Dated", created_at=INSTANT))
+        db.session.commit()
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert 'Added <time datetime="2026-01-02T03:04:05+00:00" data-local-time="datetime">' in page
+
+
+def test_pages_load_the_script_that_localises_dates(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<script src="/static/local-time.js"></script>' in page
