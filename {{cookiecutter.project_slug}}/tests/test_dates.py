@@ -5,28 +5,30 @@ template checks that part in a real browser)."""
 from datetime import UTC, datetime
 
 import pytest
-from flask import render_template_string
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Task
 
-MACRO = '{% raw %}{% import "_dates.html" as dates %}{{ dates.local_time(value, style) }}{% endraw %}'
 INSTANT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def local_time(app, value, style="datetime"):
+    """The macro of templates/_dates.html, rendered on its own."""
+    with app.test_request_context():
+        return str(app.jinja_env.get_template("_dates.html").module.local_time(value, style))
 
 
 @pytest.mark.parametrize(
     ("style", "text"), [("datetime", "2026-01-02 03:04 UTC"), ("date", "2026-01-02 UTC")]
 )
 def test_a_date_is_utc_text_with_its_instant(app, style, text):
-    with app.test_request_context():
-        html = render_template_string(MACRO, value=INSTANT, style=style)
+    html = local_time(app, INSTANT, style)
     instant = 'datetime="2026-01-02T03:04:05+00:00"'
     assert html == f'<time {instant} data-local-time="{style}">{text}</time>'
 
 
 def test_a_missing_date_reads_never(app):
-    with app.test_request_context():
-        assert render_template_string(MACRO, value=None, style="datetime") == "never"
+    assert local_time(app, None) == "never"
 
 
 def test_the_task_list_says_when_each_task_was_added(app, client):
