@@ -87,7 +87,8 @@ def unexpected_skips(output):
 
 
 def run_flask(project, env, *command):
-    """`flask --app wsgi <command>` in a baked project; fails the test with its output."""
+    """`flask --app wsgi <command>` in a baked project; fails the test with its output,
+    else returns the CompletedProcess (stdout and stderr as text)."""
     done = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", *command],
         cwd=project,
@@ -98,6 +99,7 @@ def run_flask(project, env, *command):
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    return done
 
 
 SERVER_TIMEOUT = 30.0

@@ -2,7 +2,8 @@
 
 Register (first with mistakes), receive the confirmation mail, follow its link, log in
 with the keyboard alone, add a task, edit it, complete it, reopen it, delete it, look at
-the account pages, the admin table and a missing page, and log out: headless Chromium
+the account pages, the admin table and a missing page, make an API token, open the API
+documentation, and log out: headless Chromium
 (tests/browser.py) on a desktop and on a phone-sized viewport, against gunicorn with 2
 workers in production settings, and an in-process SMTP server on loopback that receives
 the mail the app sends. Every page is screenshotted and checked by axe-core in both
@@ -245,6 +246,29 @@ def visit_the_other_pages(page, checks):
     expect(page.locator("time")).not_to_contain_text("UTC")  # member since, in local time
 
 
+def make_an_api_token(page, checks):
+    page.goto("/auth/account")
+    page.get_by_role("link", name="API tokens").click()
+    expect(page.get_by_role("heading", name="API tokens", exact=True)).to_be_visible()
+    checks.check("api-tokens")
+    page.get_by_label("Name").fill("journey script")
+    page.get_by_role("button", name="Create token").click()
+    # Shown once, on this page only.
+    expect(page.locator("code").filter(has_text=re.compile(r"^pat_[A-Za-z0-9_-]{43}$"))).to_have_count(1)
+    checks.check("api-token-created")
+    page.goto("/auth/tokens")
+    expect(page.get_by_role("cell", name="journey script", exact=True)).to_be_visible()
+    checks.check("api-tokens-listed")
+
+
+def the_api_documentation_renders(page):
+    """Swagger UI, served by the app, runs under its CSP and lists every operation (not
+    checked by axe: it is Swagger UI's own markup, see the README)."""
+    page.goto("/api/docs/")
+    expect(page.locator(".opblock")).to_have_count(7)
+    page.goto("/")
+
+
 def log_out(page, checks, base_url):
     open_menu(page)
     page.get_by_role("button", name="Log out", exact=True).click()
@@ -315,6 +339,8 @@ def test_a_new_user_journey_in_chromium(bakes, row, viewport_name, tmp_path):
                 log_in_with_the_keyboard(page, checks, base_url, user_email)
                 work_on_a_task(page, checks, base_url, viewport_name)
                 visit_the_other_pages(page, checks)
+                make_an_api_token(page, checks)
+                the_api_documentation_renders(page)
                 log_out(page, checks, base_url)
             except (AssertionError, PlaywrightError) as error:
                 raise AssertionError(

@@ -15,7 +15,7 @@ import pytest
 from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask
 from .throwaway_servers import free_port, memcached_server, memcached_stats, redis_dbsize, redis_server
 
-PAGES = ["/", "/tasks/", "/api/tasks", "/api/tasks/statistics", "/tasks/export.csv"]
+PAGES = ["/", "/tasks/", "/api/v1/tasks", "/api/v1/tasks/statistics", "/tasks/export.csv"]
 SEEDED_TASKS = 3
 RECOVERY_TIMEOUT = 20.0
 
@@ -116,7 +116,7 @@ def check_every_page(port):
     for path in PAGES:
         status, body = fetch(port, path)
         assert status == 200, (path, status, body[:300])
-    statistics = json.loads(fetch(port, "/api/tasks/statistics")[1])
+    statistics = json.loads(fetch(port, "/api/v1/tasks/statistics")[1])
     assert statistics["total"] == SEEDED_TASKS
-    assert len(json.loads(fetch(port, "/api/tasks")[1])["tasks"]) == SEEDED_TASKS
+    assert len(json.loads(fetch(port, "/api/v1/tasks")[1])["items"]) == SEEDED_TASKS
     return True

@@ -5,6 +5,7 @@ import email
 import email.policy
 import re
 
+from {{ cookiecutter.package_name }}.auth.api_tokens import issue_token
 from {{ cookiecutter.package_name }}.auth.passwords import hash_password
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Role, User
@@ -68,6 +69,20 @@ def log_in(client, email, password=PASSWORD, remember=False, next_path=None):
     if remember:
         data["remember"] = "y"
     return submit(client, path, data)
+
+
+def token_for(app, email, name="tests", expires_in_days=None):
+    """A personal access token of the user, as `flask users token create` makes one."""
+    with app.app_context():
+        _, secret = issue_token(User.by_email(email), name, expires_in_days)
+        db.session.commit()
+    return secret
+
+
+def with_token(client, secret):
+    """The client sends the token with every request, as scripts do."""
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
+    return client
 
 
 def log_in_for_api(client, email, password=PASSWORD):

@@ -8,7 +8,7 @@ from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.extensions import db, limiter
 from {{ cookiecutter.package_name }}.main import views
 
-from .account_helpers import add_user, log_in_for_api
+from .account_helpers import add_user, log_in_for_api, token_for, with_token
 from .servers import SMTPServer
 
 # Hermetic by default: the apps read this mapping, never the process environment or a
@@ -80,6 +80,17 @@ def writer(app):
     """A client logged in as a confirmed user who may write, sending the CSRF header."""
     add_user(app, "writer@example.org")
     return log_in_for_api(app.test_client(), "writer@example.org")
+
+
+@pytest.fixture(params=["token", "session"])
+def api_writer(request, app):
+    """A user who may write, calling the API with a personal access token or, as the
+    browser's scripts do, with the session cookie and the CSRF header."""
+    add_user(app, "writer@example.org")
+    client = app.test_client()
+    if request.param == "token":
+        return with_token(client, token_for(app, "writer@example.org"))
+    return log_in_for_api(client, "writer@example.org")
 
 
 @pytest.fixture(scope="session")

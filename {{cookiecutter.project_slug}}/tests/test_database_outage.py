@@ -23,7 +23,13 @@ from .servers import SilentServer, free_port
 TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 1}
 # Far beyond what the timeouts above allow a request: only a hang takes this long.
 HANG_LIMIT = 60
-PAGES = ["/tasks/", "/api/tasks", "/api/tasks/1", "/api/tasks/statistics", "/tasks/export.csv"]
+PAGES = [
+    "/tasks/",
+    "/api/v1/tasks",
+    "/api/v1/tasks/1",
+    "/api/v1/tasks/statistics",
+    "/tasks/export.csv",
+]
 SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
 {%- if cookiecutter.database == "sqlite" %}
 
@@ -100,7 +106,7 @@ def assert_unavailable(response, json):
         assert header in response.headers
     assert "private" in response.headers["Cache-Control"]
     if json:
-        assert response.get_json()["error"]["code"] == 503
+        assert response.get_json()["status"] == 503
     else:
         assert response.mimetype == "text/html"
         assert "503 Service Unavailable" in response.get_data(as_text=True)
@@ -122,7 +128,7 @@ def test_pages_without_the_database_are_still_served(unreachable_app):
     assert unreachable_app.test_client().get("/").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/tasks/", "/api/tasks"])
+@pytest.mark.parametrize("path", ["/tasks/", "/api/v1/tasks"])
 def test_a_silent_database_answers_503_instead_of_hanging(make_app, silent_url, path):
     app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=silent_url, **TIMEOUTS)
     response = get_within_hang_limit(app.test_client(), path, headers={"Accept": "text/html"})
@@ -141,7 +147,7 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
     down = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
     visitor = down.test_client()
     visitor.set_cookie("session", browser.get_cookie("session").value)
-    for path in ("/", "/tasks/", "/api/tasks", "/tasks/export.csv"):
+    for path in ("/", "/tasks/", "/api/v1/tasks", "/tasks/export.csv"):
         response = visitor.get(path, headers={"Accept": "text/html"})
         # The page renders without asking the database again who is logged in.
         assert_unavailable(response, json=path.startswith("/api/"))
@@ -170,7 +176,7 @@ def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_l
     assert record.levelno == logging.ERROR
     assert "OperationalError" in record.getMessage()
     clock.advance(60)
-    assert client.get("/api/tasks").status_code == 503
+    assert client.get("/api/v1/tasks").status_code == 503
     assert len([record for record in app_log_records if record.levelno >= logging.WARNING]) == 2
 
 

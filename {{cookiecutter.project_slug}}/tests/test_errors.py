@@ -15,19 +15,19 @@ def test_404_is_html_for_browsers(client):
 def test_404_is_json_for_api_clients(client):
     response = client.get("/no-such-page", headers={"Accept": "application/json"})
     assert response.status_code == 404
-    assert response.get_json()["error"]["code"] == 404
+    assert response.get_json()["status"] == 404
 
 
 def test_404_under_api_path_is_json_whatever_the_accept_header(client):
     response = client.get("/api/nothing", headers={"Accept": "text/html"})
     assert response.status_code == 404
-    assert response.get_json()["error"]["name"] == "Not Found"
+    assert response.get_json()["title"] == "Not Found"
 
 
 def test_405_keeps_the_allow_header(client):
     response = client.post("/status", headers={"Accept": "application/json"})
     assert response.status_code == 405
-    assert response.get_json()["error"]["code"] == 405
+    assert response.get_json()["status"] == 405
     assert "GET" in response.headers["Allow"]
 
 
@@ -45,7 +45,8 @@ def failing_app(make_app):
 
 
 @pytest.mark.parametrize(
-    ("accept", "mimetype"), [("text/html", "text/html"), ("application/json", "application/json")]
+    ("accept", "mimetype"),
+    [("text/html", "text/html"), ("application/json", "application/problem+json")],
 )
 def test_500_is_negotiated(failing_app, accept, mimetype):
     response = failing_app.test_client().get("/fail-after-write", headers={"Accept": accept})

@@ -23,12 +23,12 @@ def test_every_numeric_route_argument_is_a_bounded_id(app):
 @pytest.mark.parametrize("task_id", HUGE_IDS)
 def test_ids_beyond_the_database_range_are_404(writer, task_id):
     for method in ("get", "patch", "delete"):
-        response = getattr(writer, method)(f"/api/tasks/{task_id}", json={"done": True})
+        response = getattr(writer, method)(f"/api/v1/tasks/{task_id}", json={"done": True})
         assert response.status_code == 404, (method, response.status_code)
 
 
 def test_largest_id_is_looked_up_and_not_found(writer):
-    assert writer.get(f"/api/tasks/{MAX_ID}").status_code == 404
+    assert writer.get(f"/api/v1/tasks/{MAX_ID}").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -42,24 +42,24 @@ def test_largest_id_is_looked_up_and_not_found(writer):
 )
 def test_api_refuses_text_no_database_stores(writer, field, value, problem):
     body = {"title": "a title", field: value}
-    response = writer.post("/api/tasks", json=body)
-    assert response.status_code == 400
-    assert problem in response.get_json()["error"]["fields"][field]
-    assert writer.get("/api/tasks").get_json()["tasks"] == []  # nothing stored
+    response = writer.post("/api/v1/tasks", json=body)
+    assert response.status_code == 422
+    assert problem in " ".join(response.get_json()["errors"]["json"][field])
+    assert writer.get("/api/v1/tasks").get_json()["items"] == []  # nothing stored
 
 
 def test_api_refuses_a_lone_surrogate_in_raw_json(writer):
     raw = '{"title": "\\ud800"}'
-    response = writer.post("/api/tasks", data=raw, content_type="application/json")
-    assert response.status_code == 400
-    assert "surrogate" in response.get_json()["error"]["fields"]["title"]
+    response = writer.post("/api/v1/tasks", data=raw, content_type="application/json")
+    assert response.status_code == 422
+    assert "surrogate" in " ".join(response.get_json()["errors"]["json"]["title"])
 
 
 def test_api_patch_refuses_a_nul_and_keeps_the_task(writer):
-    created = writer.post("/api/tasks", json={"title": "kept"}).get_json()
-    response = writer.patch(f"/api/tasks/{created['id']}", json={"title": NUL})
-    assert response.status_code == 400
-    assert writer.get(f"/api/tasks/{created['id']}").get_json()["title"] == "kept"
+    created = writer.post("/api/v1/tasks", json={"title": "kept"}).get_json()
+    response = writer.patch(f"/api/v1/tasks/{created['id']}", json={"title": NUL})
+    assert response.status_code == 422
+    assert writer.get(f"/api/v1/tasks/{created['id']}").get_json()["title"] == "kept"
 
 
 @pytest.mark.parametrize("field", ["title", "description"])
@@ -68,7 +68,7 @@ def test_task_form_refuses_a_nul(writer, field):
     response = writer.post("/tasks/", data={**data, "csrf_token": csrf_token(writer, "/tasks/")})
     assert response.status_code == 400
     assert "must not contain NUL characters" in response.get_data(as_text=True)
-    assert writer.get("/api/tasks").get_json()["tasks"] == []
+    assert writer.get("/api/v1/tasks").get_json()["items"] == []
 
 
 @pytest.mark.parametrize(
@@ -104,10 +104,10 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(make_app):
     app = make_app(MAX_CONTENT_LENGTH=2048)
     client = app.test_client()
     big = "x" * 4096
-    api = client.post("/api/tasks", data=big, content_type="application/json")
+    api = client.post("/api/v1/tasks", data=big, content_type="application/json")
     assert api.status_code == 413  # before authentication: nobody reads the body
-    assert "larger than 2048 bytes" in api.get_json()["error"]["message"]
+    assert "larger than 2048 bytes" in api.get_json()["detail"]
     form = client.post("/auth/login", data={"email": big}, headers={"Accept": "text/html"})
     assert form.status_code == 413
     assert form.mimetype == "text/html"
-    assert client.post("/api/tasks", json={"title": "small"}).status_code == 401
+    assert client.post("/api/v1/tasks", json={"title": "small"}).status_code == 401

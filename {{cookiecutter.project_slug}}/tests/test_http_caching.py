@@ -20,9 +20,9 @@ def test_matching_etag_gets_304_without_a_body(client):
 
 
 def test_changed_content_gets_a_new_etag_and_a_full_answer(client, writer):
-    old = client.get("/api/tasks/statistics").get_etag()[0]
-    writer.post("/api/tasks", json={"title": "One more"})
-    response = client.get("/api/tasks/statistics", headers={"If-None-Match": f'"{old}"'})
+    old = client.get("/api/v1/tasks/statistics").get_etag()[0]
+    writer.post("/api/v1/tasks", json={"title": "One more"})
+    response = client.get("/api/v1/tasks/statistics", headers={"If-None-Match": f'"{old}"'})
     assert response.status_code == 200
     assert response.get_json()["total"] == 1
     assert response.get_etag()[0] != old
@@ -36,14 +36,14 @@ def test_visitor_with_a_session_gets_a_private_page(app, client):
     assert response.get_etag() == (None, None)
 
 
-@pytest.mark.parametrize("path", ["/status", "/tasks/", "/api/tasks", "/no-such-page"])
+@pytest.mark.parametrize("path", ["/status", "/tasks/", "/api/v1/tasks", "/no-such-page"])
 def test_other_responses_are_private_and_not_stored(client, path):
     assert client.get(path).headers["Cache-Control"] == "private, no-store"
 
 
 def test_statistics_are_public_with_an_etag(client):
-    response = client.get("/api/tasks/statistics")
+    response = client.get("/api/v1/tasks/statistics")
     assert response.cache_control.public is True
     etag = response.get_etag()[0]
-    again = client.get("/api/tasks/statistics", headers={"If-None-Match": f'"{etag}"'})
+    again = client.get("/api/v1/tasks/statistics", headers={"If-None-Match": f'"{etag}"'})
     assert again.status_code == 304

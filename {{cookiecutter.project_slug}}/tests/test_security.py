@@ -5,7 +5,7 @@ import pytest
 from {{ cookiecutter.package_name }}.security import is_safe_redirect_target
 
 
-@pytest.mark.parametrize("path", ["/", "/status", "/no-such-page", "/api/tasks"])
+@pytest.mark.parametrize("path", ["/", "/status", "/no-such-page", "/api/v1/tasks"])
 def test_every_response_carries_the_security_headers(client, path):
     headers = client.get(path).headers
     assert headers["Content-Security-Policy"].startswith("default-src 'self'")

@@ -7,7 +7,7 @@ from {{ cookiecutter.package_name }}.tasks.statistics import STATISTICS_KEY, tas
 
 
 def add_task(writer, title="A task", done=False):
-    return writer.post("/api/tasks", json={"title": title, "done": done}).get_json()
+    return writer.post("/api/v1/tasks", json={"title": title, "done": done}).get_json()
 
 
 def count_queries(statements):
@@ -18,7 +18,7 @@ def test_statistics_are_computed_from_the_tasks(writer):
     add_task(writer, "open one")
     add_task(writer, "done one", done=True)
     add_task(writer, "done two", done=True)
-    body = writer.get("/api/tasks/statistics").get_json()
+    body = writer.get("/api/v1/tasks/statistics").get_json()
     assert body["total"] == 3
     assert body["done"] == 2
     assert body["open"] == 1
@@ -48,7 +48,7 @@ def test_renaming_a_task_keeps_the_cached_statistics(app, writer, sql_statements
     task = add_task(writer)
     writer.get("/tasks/")
     before = count_queries(sql_statements)
-    writer.patch(f"/api/tasks/{task['id']}", json={"title": "Renamed"})
+    writer.patch(f"/api/v1/tasks/{task['id']}", json={"title": "Renamed"})
     page = writer.get("/tasks/").get_data(as_text=True)
     assert "Renamed" in page
     assert count_queries(sql_statements) == before  # counts and statistics still cached
@@ -57,16 +57,16 @@ def test_renaming_a_task_keeps_the_cached_statistics(app, writer, sql_statements
 def test_completing_a_task_invalidates_the_statistics(writer):
     task = add_task(writer)
     writer.get("/tasks/")
-    writer.patch(f"/api/tasks/{task['id']}", json={"done": True})
+    writer.patch(f"/api/v1/tasks/{task['id']}", json={"done": True})
     assert "0 open · 1 done" in writer.get("/tasks/").get_data(as_text=True)
-    assert writer.get("/api/tasks/statistics").get_json()["done"] == 1
+    assert writer.get("/api/v1/tasks/statistics").get_json()["done"] == 1
 
 
 def test_deleting_a_task_invalidates_the_statistics(writer):
     task = add_task(writer)
-    assert writer.get("/api/tasks/statistics").get_json()["total"] == 1
-    writer.delete(f"/api/tasks/{task['id']}")
-    assert writer.get("/api/tasks/statistics").get_json()["total"] == 0
+    assert writer.get("/api/v1/tasks/statistics").get_json()["total"] == 1
+    writer.delete(f"/api/v1/tasks/{task['id']}")
+    assert writer.get("/api/v1/tasks/statistics").get_json()["total"] == 0
 
 
 def test_micro_cache_answers_before_the_shared_cache(app):
@@ -90,6 +90,6 @@ def test_micro_cache_can_be_switched_off(make_app):
 
 
 def test_seed_command_invalidates_the_statistics(app, writer, runner):
-    assert writer.get("/api/tasks/statistics").get_json()["total"] == 0
+    assert writer.get("/api/v1/tasks/statistics").get_json()["total"] == 0
     assert runner.invoke(args=["seed", "--count", "2"]).exit_code == 0
-    assert writer.get("/api/tasks/statistics").get_json()["total"] == 2
+    assert writer.get("/api/v1/tasks/statistics").get_json()["total"] == 2

@@ -90,7 +90,7 @@ def init_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
-    from .api import bp as api_bp
+    from .api import init_api
     from .auth import bp as auth_bp
     from .errors import bp as errors_bp
     from .main import bp as main_bp
@@ -99,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(errors_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(tasks_bp, url_prefix="/tasks")
-    app.register_blueprint(api_bp, url_prefix="/api")
+    init_api(app)
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(admin_bp, url_prefix="/admin")
 

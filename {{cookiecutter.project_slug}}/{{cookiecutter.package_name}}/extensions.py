@@ -14,6 +14,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .api.problems import ProblemApi, ProblemContentTypePlugin
+
 # Stable constraint names, so migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -48,3 +50,5 @@ limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)
 # Bootstrap 5's CSS and JS, served by the app itself (BOOTSTRAP_SERVE_LOCAL in
 # settings.py): the Content-Security-Policy allows no other origin.
 bootstrap = Bootstrap5()
+# The JSON API's validation and OpenAPI document (api/).
+api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemContentTypePlugin()]})

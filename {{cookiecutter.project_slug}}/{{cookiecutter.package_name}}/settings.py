@@ -142,6 +142,8 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         # Login, registration, resend and reset submissions per client address.
         "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "5 per minute; 50 per day"),
+        # API requests per token (or per client address without one).
+        "API_RATE_LIMIT": rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
         "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
         # Empty: the cache backend's server (caching/<backend>.py rate_limit_storage).
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", ""),

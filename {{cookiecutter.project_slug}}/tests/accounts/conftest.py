@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
-from {{ cookiecutter.package_name }}.models import Task, User
+from {{ cookiecutter.package_name }}.models import ApiToken, Task, User
 from {{ cookiecutter.package_name }}.settings import database_url
 from tests.integration.conftest import unavailable
 
@@ -52,5 +52,6 @@ def app(make_app, accounts_database_url, smtp_server):
             thread.join(timeout=15)
     with app.app_context():
         db.session.execute(delete(Task))
+        db.session.execute(delete(ApiToken))  # SQLite enforces no ON DELETE CASCADE
         db.session.execute(delete(User))
         db.session.commit()

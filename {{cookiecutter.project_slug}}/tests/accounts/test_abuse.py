@@ -49,9 +49,9 @@ def test_logged_in_forms_refuse_a_missing_csrf_token(app, client, path, data):
 def test_api_writes_need_the_csrf_header(app, client):
     add_user(app, "user@example.org")
     log_in(client, "user@example.org")
-    assert client.post("/api/tasks", json={"title": "x"}).status_code == 400
+    assert client.post("/api/v1/tasks", json={"title": "x"}).status_code == 400
     token = csrf_token(client, "/auth/account")
-    created = client.post("/api/tasks", json={"title": "x"}, headers={"X-CSRFToken": token})
+    created = client.post("/api/v1/tasks", json={"title": "x"}, headers={"X-CSRFToken": token})
     assert created.status_code == 201
 
 

@@ -49,7 +49,7 @@ def test_a_user_without_write_permission_cannot_add_tasks(app, client):
     assert 'name="title"' not in client.get("/tasks/").get_data(as_text=True)
     assert submit(client, "/tasks/", {"title": "x"}).status_code == 403
     api = log_in_for_api(app.test_client(), "reader@example.org")
-    assert api.post("/api/tasks", json={"title": "x"}).status_code == 403
+    assert api.post("/api/v1/tasks", json={"title": "x"}).status_code == 403
 
 
 def test_adding_a_task_from_the_page(app, client):
@@ -64,9 +64,9 @@ def test_adding_a_task_from_the_page(app, client):
 
 
 def test_anonymous_api_writes_get_401(app):
-    response = app.test_client().post("/api/tasks", json={"title": "x"})
+    response = app.test_client().post("/api/v1/tasks", json={"title": "x"})
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == 401
+    assert response.get_json()["status"] == 401
 
 
 def test_only_owner_or_moderator_may_change_a_task(app):
@@ -77,10 +77,10 @@ def test_only_owner_or_moderator_may_change_a_task(app):
     ]:
         add_user(app, email, role=role)
     owner = log_in_for_api(app.test_client(), "owner@example.org")
-    task = owner.post("/api/tasks", json={"title": "Mine"}).get_json()
+    task = owner.post("/api/v1/tasks", json={"title": "Mine"}).get_json()
     other = log_in_for_api(app.test_client(), "other@example.org")
-    assert other.patch(f"/api/tasks/{task['id']}", json={"done": True}).status_code == 403
-    assert other.delete(f"/api/tasks/{task['id']}").status_code == 403
+    assert other.patch(f"/api/v1/tasks/{task['id']}", json={"done": True}).status_code == 403
+    assert other.delete(f"/api/v1/tasks/{task['id']}").status_code == 403
     moderator = log_in_for_api(app.test_client(), "moderator@example.org")
-    assert moderator.patch(f"/api/tasks/{task['id']}", json={"done": True}).status_code == 200
-    assert owner.delete(f"/api/tasks/{task['id']}").status_code == 204
+    assert moderator.patch(f"/api/v1/tasks/{task['id']}", json={"done": True}).status_code == 200
+    assert owner.delete(f"/api/v1/tasks/{task['id']}").status_code == 204

@@ -98,7 +98,7 @@ def test_unconfirmed_user_only_sees_what_to_do(app, client):
     page = client.get("/auth/unconfirmed").get_data(as_text=True)
     assert "waiting@example.org" in page
     assert "Send a new link" in page
-    api = client.post("/api/tasks", json={"title": "x"}, headers={"X-CSRFToken": "any"})
+    api = client.post("/api/v1/tasks", json={"title": "x"}, headers={"X-CSRFToken": "any"})
     assert api.status_code == 403
     assert client.get("/status").status_code == 200
 

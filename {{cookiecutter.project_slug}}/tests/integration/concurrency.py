@@ -8,7 +8,7 @@ from {{ cookiecutter.package_name }}.extensions import cache
 from {{ cookiecutter.package_name }}.tasks import statistics
 from tests.clocks import FakeClock
 
-STATISTICS_URL = "/api/tasks/statistics"
+STATISTICS_URL = "/api/v1/tasks/statistics"
 LOCK_SUFFIX = ":recomputing"
 ARRIVAL_TIMEOUT = 30.0  # only bounds a broken run; nothing waits this long when it works
 

@@ -128,6 +128,6 @@ def test_a_statement_outlasting_the_read_timeout_is_a_503(migrated_app, make_app
 
         response = client.get("/slow", headers={"Accept": "application/json"})
         assert response.status_code == 503
-        assert response.get_json()["error"]["code"] == 503
+        assert response.get_json()["status"] == 503
     # The broken or cancelled connection is not handed to the next request.
-    assert client.get("/api/tasks").status_code == 200
+    assert client.get("/api/v1/tasks").status_code == 200

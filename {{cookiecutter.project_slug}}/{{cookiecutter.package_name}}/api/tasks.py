@@ -1,79 +1,193 @@
-"""JSON API for tasks. Every change goes through here and invalidates what it affects.
+"""Tasks, version 1 of the API. Every change goes through here or the pages, and
+invalidates what it affects (tasks/statistics.py).
 
-Reading is public. Changing needs a logged-in, confirmed user with the WRITE permission
-(the session cookie, plus the CSRF token of the page in an X-CSRFToken header); a task
-may be changed by its owner or a moderator.
+Reading is public. Changing needs a token or a logged-in session with the WRITE
+permission (authentication.py); a task may be changed by its owner or a moderator.
 """
 
 from typing import Any
 
-from flask import jsonify
+from flask import Response, make_response, request, url_for
 from flask_login import current_user
+from werkzeug.exceptions import UnsupportedMediaType
 
 from ..auth.permissions import permission_required
 from ..extensions import db
 from ..http_caching import public_page
 from ..models import Permission, Task
-from ..tasks.queries import editable_task_or_403, get_task_or_404, newest_tasks
+from ..tasks.queries import editable_task_or_403, get_task_or_404, task_page
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
-from .payloads import json_object, task_fields
+from .authentication import rate_limited
+from .conditional import ETAG_HEADERS, check_if_match, etag_header, not_modified
+from .schemas import (
+    StatisticsSchema,
+    TaskListArgs,
+    TaskPageSchema,
+    TaskSchema,
+    TaskUpdateSchema,
+    TaskWriteSchema,
+)
+
+TOKEN = [{"bearerAuth": []}]
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# What every operation may answer besides its success.
+COMMON_ERRORS = ("UNAUTHORIZED", "TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE")
+WRITE_ERRORS = ("FORBIDDEN", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE")
+ONE_TASK_ERRORS = ("NOT_FOUND",)
+CONDITIONAL_ERRORS = ("PRECONDITION_FAILED",)
+STATUS_CODES = {
+    "BAD_REQUEST": 400,
+    "UNAUTHORIZED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "PRECONDITION_FAILED": 412,
+    "UNSUPPORTED_MEDIA_TYPE": 415,
+    "TOO_MANY_REQUESTS": 429,
+    "SERVICE_UNAVAILABLE": 503,
+}
 
 
-def task_json(task: Task) -> dict[str, Any]:
+def errors(*groups: tuple[str, ...]):
+    """Document the error responses an operation can give (the OpenAPI document lists
+    every status a client may see, and schemathesis holds the API to it)."""
+
+    def decorator(view):
+        for group in (COMMON_ERRORS, *groups):
+            for name in group:
+                view = bp.alt_response(STATUS_CODES[name], response=name)(view)
+        return view
+
+    return decorator
+
+
+def task_location(task: Task) -> str:
+    return url_for("tasks_api.get_task", task_id=task.id)
+
+
+def page_link(args: dict[str, Any], page: int) -> str:
+    return url_for("tasks_api.list_tasks", **{**args, "page": page})
+
+
+@bp.route("/tasks", methods=["GET"])
+@bp.arguments(TaskListArgs, location="query", as_kwargs=True)
+@bp.response(200, TaskPageSchema)
+@errors()
+@rate_limited
+def list_tasks(page: int, per_page: int, done: bool | None = None):
+    """The tasks, newest first, a page at a time, optionally only done or open ones."""
+    status = None if done is None else ("done" if done else "open")
+    found = task_page(page, status, size=per_page)
+    args = {"per_page": per_page} | ({} if done is None else {"done": str(done).lower()})
     return {
-        "id": task.id,
-        "title": task.title,
-        "description": task.description,
-        "done": task.done,
-        "created_at": task.created_at.isoformat(),
-        "owner_id": task.owner_id,
+        "items": found.tasks,
+        "page": page,
+        "per_page": per_page,
+        "links": {
+            "self": page_link(args, page),
+            "next": page_link(args, page + 1) if found.has_next else None,
+            "previous": page_link(args, page - 1) if page > 1 else None,
+        },
     }
 
 
-@bp.get("/tasks")
-def list_tasks():
-    return {"tasks": [task_json(task) for task in newest_tasks()]}
-
-
-@bp.post("/tasks")
+@bp.route("/tasks", methods=["POST"])
+@bp.arguments(TaskWriteSchema)
+@bp.response(201, TaskSchema, headers=ETAG_HEADERS)
+@bp.doc(security=TOKEN)
+@errors(WRITE_ERRORS)
 @permission_required(Permission.WRITE)
-def create_task():
-    task = Task(**task_fields(json_object(), partial=False), owner_id=current_user.id)
+@rate_limited
+def create_task(fields: dict[str, Any]):
+    """Create a task, owned by the caller."""
+    task = Task(**fields, owner_id=current_user.id)
     db.session.add(task)
     db.session.commit()
     tasks_changed()
-    return task_json(task), 201, {"Location": f"/api/tasks/{task.id}"}
+    return task, 201, {"Location": task_location(task), **etag_header(task)}
 
 
-@bp.get("/tasks/<id:task_id>")
+@bp.route("/tasks/<id:task_id>", methods=["GET"])
+@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
+@bp.alt_response(304, description="Not modified: the If-None-Match ETag is current.")
+@errors(ONE_TASK_ERRORS)
+@rate_limited
 def get_task(task_id: int):
-    return task_json(get_task_or_404(task_id))
+    """One task, with its ETag."""
+    task = get_task_or_404(task_id)
+    if not_modified(task):
+        response: Response = make_response("", 304)
+        response.headers.update(etag_header(task))
+        return response
+    return task, 200, etag_header(task)
 
 
-@bp.patch("/tasks/<id:task_id>")
-@permission_required(Permission.WRITE)
-def update_task(task_id: int):
+def change_task(task_id: int, fields: dict[str, Any]):
     task = editable_task_or_403(task_id)
-    fields = task_fields(json_object(), partial=True)
+    check_if_match(task)
     changed = {name for name, value in fields.items() if getattr(task, name) != value}
     for name in changed:
         setattr(task, name, fields[name])
     db.session.commit()
     tasks_changed(changed)
-    return task_json(task)
+    return task, 200, etag_header(task)
 
 
-@bp.delete("/tasks/<id:task_id>")
+@bp.route("/tasks/<id:task_id>", methods=["PUT"])
+@bp.arguments(TaskWriteSchema)
+@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
+@bp.doc(security=TOKEN)
+@errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
 @permission_required(Permission.WRITE)
+@rate_limited
+def replace_task(fields: dict[str, Any], task_id: int):
+    """Replace a task: what the body leaves out takes its default. If-Match optional."""
+    return change_task(task_id, fields)
+
+
+@bp.route("/tasks/<id:task_id>", methods=["PATCH"])
+@bp.arguments(TaskUpdateSchema)
+@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
+@bp.doc(security=TOKEN)
+@errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
+@permission_required(Permission.WRITE)
+@rate_limited
+def update_task(fields: dict[str, Any], task_id: int):
+    """Change some fields of a task. If-Match optional."""
+    return change_task(task_id, fields)
+
+
+@bp.route("/tasks/<id:task_id>", methods=["DELETE"])
+@bp.response(204)
+@bp.doc(security=TOKEN)
+@errors(("FORBIDDEN",), ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
+@permission_required(Permission.WRITE)
+@rate_limited
 def delete_task(task_id: int):
-    db.session.delete(editable_task_or_403(task_id))
+    """Delete a task. If-Match optional."""
+    task = editable_task_or_403(task_id)
+    check_if_match(task)
+    db.session.delete(task)
     db.session.commit()
     tasks_changed()
-    return "", 204
 
 
-@bp.get("/tasks/statistics")
+@bp.route("/tasks/statistics", methods=["GET"])
 @public_page
+@bp.response(200, StatisticsSchema)
+@errors()
 def statistics():
-    return jsonify(task_statistics())
+    """Counts over every task, cached (and the same for every client)."""
+    return task_statistics()
+
+
+@bp.before_request
+def require_a_json_body():
+    # After authentication (authentication.py registers first): who you are comes first.
+    if request.method not in BODY_METHODS:
+        return
+    if not request.is_json:
+        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
+    # Parsed once by Flask first: a body that is not JSON, or nested too deeply, is a 400
+    # naming the reason (request_input.py), before webargs parses it for the schema.
+    request.get_json()

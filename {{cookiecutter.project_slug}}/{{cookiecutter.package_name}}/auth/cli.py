@@ -1,7 +1,9 @@
-"""Flask commands for accounts: `flask users create-admin|list`, `flask roles sync`."""
+"""Flask commands for accounts: `flask users create-admin|list`, `flask users token
+create|list|revoke`, `flask roles sync`."""
 
 import os
 import sys
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -11,6 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Role, User
 from ..models.user import ADMIN_ROLE, ROLES, normalise_email
+from .api_tokens import issue_token, live_tokens, revoke_token
 from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -106,3 +109,67 @@ def list_users() -> None:
         state = "confirmed" if user.confirmed else "unconfirmed"
         seen = user.last_seen.strftime("%Y-%m-%d %H:%M") if user.last_seen else "never"
         click.echo(f"{user.id}\t{user.email}\t{role}\t{state}\tlast seen {seen}")
+
+
+@users_cli.group("token")
+def token_cli() -> None:
+    """Manage a user's API tokens."""
+
+
+def existing_user(email: str) -> User:
+    user = User.by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the e-mail address {email!r}.")
+    return user
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "never"
+
+
+@token_cli.command("create")
+@click.option("--email", required=True, help="The owner's e-mail address.")
+@click.option("--name", required=True, help="A name for the token, unique for its owner.")
+@click.option(
+    "--expires-days", type=click.IntRange(min=1), default=None, help="Lifetime (default: none)."
+)
+def create_token(email: str, name: str, expires_days: int | None) -> None:
+    """Create a token and print it, once: it is stored only as a hash.
+
+    The token is alone on the last line, for scripts: `flask users token create ... | tail -1`.
+    """
+    user = existing_user(email)
+    try:
+        token, secret = issue_token(user, name, expires_days)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    note = "" if user.confirmed else " It works once the account is confirmed."
+    click.echo(f"Token {token.name!r} for {user.email}, expires {when(token.expires_at)}.{note}")
+    click.echo(secret)
+
+
+@token_cli.command("list")
+@click.option("--email", required=True, help="The owner's e-mail address.")
+def list_tokens(email: str) -> None:
+    """The user's working tokens: name, prefix, created, expires, last used."""
+    user = existing_user(email)
+    tokens = live_tokens(user)
+    if not tokens:
+        click.echo(f"{user.email} has no API tokens.")
+    for token in tokens:
+        click.echo(
+            f"{token.name}\t{token.prefix}…\tcreated {when(token.created_at)}"
+            f"\texpires {when(token.expires_at)}\tlast used {when(token.last_used_at)}"
+        )
+
+
+@token_cli.command("revoke")
+@click.option("--email", required=True, help="The owner's e-mail address.")
+@click.option("--name", required=True, help="The token's name.")
+def revoke_token_command(email: str, name: str) -> None:
+    """Revoke (delete) one of the user's tokens."""
+    user = existing_user(email)
+    if not revoke_token(user, name):
+        raise click.ClickException(f"{user.email} has no token named {name!r}.")
+    click.echo(f"Token {name!r} of {user.email} is revoked.")

@@ -2,10 +2,11 @@
 
 from typing import Any
 
-from wtforms import BooleanField, EmailField, PasswordField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from ..forms import Form
+from ..models.api_token import TOKEN_NAME_LENGTH
 from ..models.user import EMAIL_LENGTH
 from .passwords import password_problem
 
@@ -82,3 +83,38 @@ class ChangeEmailForm(Form):
         validators=[DataRequired()],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+# The lifetimes offered for a new API token, in days ("" is never).
+TOKEN_LIFETIMES = [
+    ("", "Never"),
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "365 days"),
+]
+try:  # WTForms 3.3 deprecates choices given as tuples
+    from wtforms.fields.choices import SelectChoice
+
+    TOKEN_LIFETIMES = [SelectChoice(value, label) for value, label in TOKEN_LIFETIMES]
+except ImportError:  # pragma: no cover (WTForms before 3.3)
+    pass
+
+
+class NewTokenForm(Form):
+    name = StringField(
+        "Name",
+        validators=[DataRequired(), Length(max=TOKEN_NAME_LENGTH)],
+        filters=[lambda value: value.strip() if value else value],
+        description="Where the token is used, for example “backup script” or “laptop”.",
+        render_kw={"autocomplete": "off"},
+    )
+    expires = SelectField("Expires after", choices=TOKEN_LIFETIMES, default="90")
+
+    @property
+    def expires_in_days(self) -> int | None:
+        return int(self.expires.data) if self.expires.data else None
+
+
+class RevokeTokenForm(Form):
+    """Nothing but the CSRF token."""

@@ -32,6 +32,9 @@ LAST_SEEN_RESOLUTION = timedelta(minutes=5)
 
 @login_manager.user_loader
 def load_user(session_id: str) -> User | None:
+    authorization = request.authorization
+    if authorization is not None and authorization.type == "bearer":
+        return None  # a token request: the token says who it is (api/authentication.py)
     user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit():
         return None

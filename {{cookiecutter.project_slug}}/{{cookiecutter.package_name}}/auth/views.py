@@ -15,11 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..forms import form_page
 from ..mail import delivery_note, in_background
-from ..models import Role, User
+from ..models import ApiToken, Role, User
 from ..models.types import utc_now
 from ..models.user import DEFAULT_ROLE, normalise_email
 from ..security import is_safe_redirect_target
 from . import bp
+from .api_tokens import issue_token, live_tokens, revoke_token_by_id
 from .emails import (
     resend_confirmation_if_waiting,
     send_already_registered,
@@ -32,8 +33,10 @@ from .forms import (
     ChangePasswordForm,
     EmailOnlyForm,
     LoginForm,
+    NewTokenForm,
     RegistrationForm,
     ResetPasswordForm,
+    RevokeTokenForm,
 )
 from .passwords import hash_password, needs_rehash, verify_password
 from .tokens import Purpose, TokenError, read_token
@@ -232,6 +235,51 @@ def confirm_email_change(token: str):
         return redirect(url_for("auth.account"))
     flash(f"Your e-mail address is now {current_user.email}.", "success")
     return redirect(url_for("auth.account"))
+
+
+@bp.get("/tokens")
+@login_required
+def tokens():
+    return tokens_page(NewTokenForm())
+
+
+@bp.post("/tokens")
+@login_required
+def create_token():
+    form = NewTokenForm()
+    if form.validate_on_submit():
+        try:
+            token, secret = issue_token(current_user, form.name.data, form.expires_in_days)
+            db.session.commit()
+        except ValueError as error:
+            form.name.errors.append(str(error))
+        except IntegrityError:  # the same name, submitted twice at once
+            db.session.rollback()
+            form.name.errors.append("You already have a token of that name. Choose another name.")
+        else:
+            # Shown in this response only: never in a redirect's flash (the session
+            # cookie is readable) nor anywhere it could be fetched again.
+            return render_template("auth/token_created.html", token=token, secret=secret), 201
+    return tokens_page(form)
+
+
+def tokens_page(form: NewTokenForm) -> tuple[str, int]:
+    return form_page(
+        "auth/tokens.html", form, tokens=live_tokens(current_user), revoke_form=RevokeTokenForm()
+    )
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    # CSRFProtect has checked the form's token before this runs.
+    token = db.session.get(ApiToken, token_id)
+    if token is None or token.user_id != current_user.id:
+        abort(404)
+    name = token.name
+    if revoke_token_by_id(current_user, token_id):
+        flash(f"The token “{name}” is revoked: it no longer works.", "success")
+    return redirect(url_for("auth.tokens"))
 
 
 # Per purpose: what must still hold for a link to work (what it was made for has not

@@ -1,5 +1,7 @@
 """Error responses negotiated between JSON (API clients) and HTML (browsers)."""
 
+from typing import Any
+
 from flask import render_template, request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -11,6 +13,7 @@ from werkzeug.exceptions import (
     TooManyRequests,
 )
 
+from ..api.problems import PROBLEM_JSON
 from ..database import database_outages, discard_failed_session, is_database_unavailable
 from ..extensions import db
 from . import bp
@@ -25,18 +28,37 @@ def wants_json() -> bool:
 
 def error_response(error: HTTPException, template: str = "errors/error.html"):
     code = error.code or 500
+    headers = _kept_headers(error)
     if wants_json():
-        body = {"code": code, "name": error.name, "message": error.description}
-        fields = getattr(error, "fields", None)
-        if fields:
-            body["fields"] = fields  # what was wrong with each field of a request body
-        return {"error": body}, code, _allow_header(error)
-    return render_template(template, error=error), code, _allow_header(error)
+        headers["Content-Type"] = PROBLEM_JSON
+        return problem_details(error), code, headers
+    return render_template(template, error=error), code, headers
 
 
-def _allow_header(error: HTTPException) -> dict[str, str]:
-    # Keep the Allow header of a 405, which replacing the response would lose.
-    return {k: v for k, v in error.get_headers() if k == "Allow"}
+def problem_details(error: HTTPException) -> dict[str, Any]:
+    """RFC 9457: the standard JSON shape of an error, with `errors` naming what was
+    wrong with each part of a request (webargs puts them in `data["messages"]`)."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": error.name,
+        "status": error.code or 500,
+        "detail": error.description,
+    }
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages:
+        body["errors"] = messages
+        body["detail"] = "The request has invalid parts: see errors."
+    return body
+
+
+def _kept_headers(error: HTTPException) -> dict[str, str]:
+    # The Allow header of a 405 and the WWW-Authenticate of a 401, which replacing the
+    # response would lose.
+    kept = {"Allow", "WWW-Authenticate"}
+    headers = {k: v for k, v in error.get_headers() if k in kept}
+    if error.response is not None:
+        headers.update((k, v) for k, v in error.response.headers.items() if k in kept)
+    return headers
 
 
 @bp.app_errorhandler(HTTPException)

@@ -11,7 +11,6 @@ from sqlalchemy import Select, select
 from ..extensions import db
 from ..models import Task
 
-LIST_LIMIT = 100
 PAGE_SIZE = 20
 # The statuses the list can be filtered by, and the condition of each.
 STATUSES = {"open": Task.done.is_(False), "done": Task.done.is_(True)}
@@ -20,10 +19,6 @@ STATUSES = {"open": Task.done.is_(False), "done": Task.done.is_(True)}
 def newest_first(query: Select) -> Select:
     """The newest tasks first; the id breaks ties between tasks created together."""
     return query.order_by(Task.created_at.desc(), Task.id.desc())
-
-
-def newest_tasks() -> Sequence[Task]:
-    return db.session.scalars(newest_first(select(Task)).limit(LIST_LIMIT)).all()
 
 
 @dataclass(frozen=True)
@@ -37,7 +32,7 @@ class TaskPage:
         return self.number > 1
 
 
-def task_page(number: int, status: str | None = None) -> TaskPage:
+def task_page(number: int, status: str | None = None, size: int = PAGE_SIZE) -> TaskPage:
     """Page `number` (from 1) of the tasks with `status` (None: all), newest first.
 
     One query and no count: a row beyond the page tells that there is a next one (the
@@ -48,8 +43,8 @@ def task_page(number: int, status: str | None = None) -> TaskPage:
     condition = STATUSES.get(status or "")
     if condition is not None:
         listed = listed.where(condition)
-    rows = db.session.scalars(listed.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
-    return TaskPage(tasks=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE)
+    rows = db.session.scalars(listed.offset((number - 1) * size).limit(size + 1)).all()
+    return TaskPage(tasks=rows[:size], number=number, has_next=len(rows) > size)
 
 
 def get_task_or_404(task_id: int) -> Task:
