@@ -97,11 +97,14 @@ def at(base_url, path):
 
 
 def open_menu(page):
-    """On a phone the navigation hides behind the menu button: open it."""
+    """On a phone the navigation hides behind the menu button: open it, once the page
+    (and with it Bootstrap's script) has loaded, so the click is not lost."""
+    page.wait_for_load_state("load")
+    menu = page.locator("#main-nav")
     toggler = page.get_by_role("button", name="Menu")
-    if toggler.is_visible():
+    if toggler.is_visible() and not menu.is_visible():
         toggler.click()
-        expect(page.locator("#main-nav")).to_be_visible()
+    expect(menu).to_be_visible()
 
 
 def the_task(page, title):
