@@ -1,161 +1,182 @@
-"""Requests per second of a baked project's pages against a one-route Flask app.
+"""Cached pages against a hello-world Flask app: throughput, memory, start time, suite time.
 
-Bakes the default project, serves it and a minimal Flask app with gunicorn (same
-worker count) on loopback, and loads each with keep-alive clients for a fixed number
-of requests. Prints the figures and the ratios to the minimal app; asserts nothing.
+Bakes the default project once; then, per repeat, serves a bare WSGI callable, a one-route
+Flask app and the bake with gunicorn (the same number of sync workers each, production
+settings) on loopback, and loads them in alternating rounds with wrk (or a Python client
+when wrk is not on PATH). Then reads each worker's memory, times import (and create_app)
+in fresh interpreters, and runs the bake's suite in one process. Prints the figures and a
+Markdown table against the issue's targets. Asserts nothing: performance is measured here,
+never in timed tests.
 
-    python benchmarks/page_throughput.py [--requests 3000] [--clients 4] [--workers 2]
+    python benchmarks/page_throughput.py --repeat 3
 """
 
 import argparse
-import http.client
+import contextlib
+import datetime
 import os
-import socket
-import subprocess
-import sys
+import platform
+import statistics
 import tempfile
-import textwrap
-import threading
-import time
+from dataclasses import replace
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
+from load import LoadSettings, Target, check_answers_200, generator_name, requests_per_second
+from memory import worker_memory, worker_pids
+from report import BAKE, BARE, CACHED, ONE_ROUTE, RENDERED, Figures, markdown_table
+from servers import BENCHMARKS_DIR, bake_default_project, gunicorn
+from startup import median_seconds
+from suite import run_suite, suite_command
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1]
-MINIMAL_APP = textwrap.dedent(
-    """
-    from flask import Flask
-
-    app = Flask(__name__)
-
-
-    @app.get("/")
-    def index():
-        return "<!doctype html><title>minimal</title><p>Hello</p>"
-    """
-)
+WARM_UP_SECONDS = 2
+START_RUNS = 5
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per repeat")
+    parser.add_argument("--seconds", type=float, default=5, help="length of each load, seconds")
+    parser.add_argument("--connections", type=int, default=32, help="open connections (wrk -c)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads (wrk -t)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, each server")
+    parser.add_argument("--skip-suite", action="store_true", help="do not time the bake's suite")
+    parser.add_argument("--repeat", type=int, default=1, help="run the whole comparison K times")
+    return parser.parse_args()
 
 
-def serve(app_spec, cwd, env, workers):
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            app_spec,
-        ],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+@contextlib.contextmanager
+def running_servers(bake, workers, log_dir):
+    """The three gunicorn servers by name; all of them stopped on the way out."""
+    with contextlib.ExitStack() as stack:
+
+        def start(name, app_spec, cwd):
+            return stack.enter_context(gunicorn(name, app_spec, cwd, bake.env, workers, log_dir))
+
+        yield {
+            BARE: start(BARE, "bare_wsgi:app", BENCHMARKS_DIR),
+            ONE_ROUTE: start(ONE_ROUTE, "one_route:app", BENCHMARKS_DIR),
+            BAKE: start(BAKE, f"{bake.package}:create_app()", bake.project),
+        }
+
+
+def load_targets(servers):
+    return [
+        Target(BARE, servers[BARE].port),
+        Target(ONE_ROUTE, servers[ONE_ROUTE].port),
+        Target(CACHED, servers[BAKE].port),
+        # Any session cookie makes the home page bypass the page cache: the rendering cost.
+        Target(RENDERED, servers[BAKE].port, {"Cookie": "session=x"}),
+    ]
+
+
+def warm_up(targets, settings):
+    short = replace(settings, seconds=min(WARM_UP_SECONDS, settings.seconds))
+    for target in targets:
+        check_answers_200(target)
+        requests_per_second(target, short)
+
+
+def alternating_rounds(targets, settings, rounds):
+    """A B C D, A B C D, ...: a slow spell of the machine then hits every server alike."""
+    rates = {target.name: [] for target in targets}
+    for number in range(1, rounds + 1):
+        for target in targets:
+            rates[target.name].append(requests_per_second(target, settings))
+        figures = ", ".join(f"{name} {values[-1]:,.0f}" for name, values in rates.items())
+        print(f"  round {number}: {figures}", flush=True)
+    return rates
+
+
+def print_throughput(rates):
+    baseline = statistics.median(rates[ONE_ROUTE])
+    print("  median requests/s (min-max over rounds), ratio to the one-route app:")
+    for name, values in rates.items():
+        median = statistics.median(values)
+        print(
+            f"    {name:<34} {median:9,.0f}  ({min(values):,.0f}-{max(values):,.0f})"
+            f"  {median / baseline:5.2f}x"
+        )
+
+
+def print_memory(memory, replaced):
+    print("  memory per worker after the load (median over workers), and the master's PSS:")
+    for name, figures in memory.items():
+        if figures is None:
+            print(f"    {name:<34} not measured (no readable /proc/<pid>/smaps_rollup)")
+            continue
+        master = "?" if figures.master_pss_mb is None else f"{figures.master_pss_mb:.1f}"
+        print(
+            f"    {name:<34} RSS {figures.rss_mb:6.1f} MB  PSS {figures.pss_mb:6.1f} MB"
+            f"  master PSS {master} MB"
+            f"  ({figures.workers} workers; {replaced[name]} replaced during the load)"
+        )
+
+
+def measure_servers(bake, args, log_dir):
+    settings = LoadSettings(args.seconds, args.connections, args.threads)
+    with running_servers(bake, args.workers, log_dir) as servers:
+        first_workers = {name: set(worker_pids(s.master_pid)) for name, s in servers.items()}
+        targets = load_targets(servers)
+        warm_up(targets, settings)
+        rates = alternating_rounds(targets, settings, args.rounds)
+        memory = {name: worker_memory(s.master_pid) for name, s in servers.items()}
+        # gunicorn replaces a worker after max_requests: its successor has not grown yet.
+        replaced = {
+            name: len(set(worker_pids(s.master_pid)) - first_workers[name]) for name, s in servers.items()
+        }
+    print_throughput(rates)
+    print_memory(memory, replaced)
+    return {name: statistics.median(values) for name, values in rates.items()}, memory
+
+
+def measure_start(bake):
+    bake_code = f"import {bake.package}\n{bake.package}.create_app()"
+    start_bake = median_seconds(bake_code, bake.project, bake.env, START_RUNS)
+    start_one_route = median_seconds("import one_route", BENCHMARKS_DIR, bake.env, START_RUNS)
+    print(
+        f"  start, median of {START_RUNS}: import + create_app() {start_bake * 1000:.0f} ms,"
+        f" one-route import {start_one_route * 1000:.0f} ms,"
+        f" ratio {start_bake / start_one_route:.2f}x"
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/")
-            connection.getresponse().read()
-            return process, port
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"{app_spec} did not start")
+    return start_bake, start_one_route
 
 
-def load(port, path, total, clients, headers=None):
-    """Send `total` GET requests from `clients` keep-alive connections; return requests/s."""
-    per_client = total // clients
-    errors = []
+def measure_suite(bake):
+    suite = run_suite(bake.project)
+    print(f"  suite: {suite.seconds:.1f} s wall, {suite.passed} passed; pytest said: {suite.summary}")
+    for line in suite.failures:
+        print(f"    {line[:200]}")
+    return suite
 
-    def client():
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        for _ in range(per_client):
-            connection.request("GET", path, headers=headers or {})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                errors.append(response.status)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise SystemExit(f"{path}: {len(errors)} non-200 answers, first {errors[0]}")
-    return per_client * clients / elapsed
+def one_repeat(bake, args, log_dir):
+    rates, memory = measure_servers(bake, args, log_dir)
+    start_bake, start_one_route = measure_start(bake)
+    suite = None if args.skip_suite else measure_suite(bake)
+    return Figures(rates, memory, start_bake, start_one_route, suite)
+
+
+def print_header(bake, args):
+    print(f"date: {datetime.date.today()}, {os.cpu_count()} cores, {platform.platform()}")
+    print(f"python: {platform.python_version()}, load generator: {generator_name()}")
+    print(
+        f"gunicorn: {args.workers} sync workers per server; load: {args.rounds} rounds of"
+        f" {args.seconds:g} s, {args.connections} connections, {args.threads} threads"
+    )
+    if not args.skip_suite:
+        print(f"suite command (in the bake): {' '.join(suite_command(bake.project)[1:])}")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
-    args = parser.parse_args()
-
+    args = parse_args()
     with tempfile.TemporaryDirectory() as workdir:
-        project = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=workdir))
-        package = project.name.replace("-", "_")
-        (Path(workdir) / "minimal.py").write_text(MINIMAL_APP)
-        env = {
-            **os.environ,
-            "APP_ENV": "production",
-            "SECRET_KEY": "benchmark-secret-not-for-production",
-            "TRUSTED_HOSTS": "127.0.0.1",
-            "BASE_URL": "http://127.0.0.1",
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite",
-            "LOG_LEVEL": "WARNING",
-            # The one-route app has no access log either: compare the apps, not the logging.
-            "GUNICORN_ACCESS_LOG": "false",
-            # The bake's .env is for development: production refuses a flask command that read it.
-            "FLASK_SKIP_DOTENV": "1",
-        }
-        subprocess.run(
-            [sys.executable, "-m", "flask", "--app", package, "db", "upgrade"],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        servers = []
-        try:
-            baked, baked_port = serve(f"{package}:create_app()", project, env, args.workers)
-            servers.append(baked)
-            minimal, minimal_port = serve("minimal:app", workdir, env, args.workers)
-            servers.append(minimal)
-            warm = max(args.requests // 10, args.clients)
-            for port, path in ((minimal_port, "/"), (baked_port, "/")):
-                load(port, path, warm, args.clients)
-            figures = {
-                "minimal Flask app": load(minimal_port, "/", args.requests, args.clients),
-                "cached home page": load(baked_port, "/", args.requests, args.clients),
-                # A session cookie makes the home page bypass the cache: the uncached cost.
-                "uncached home page": load(
-                    baked_port, "/", args.requests, args.clients, headers={"Cookie": "session=x"}
-                ),
-            }
-        finally:
-            for server in servers:
-                server.terminate()
-                server.wait(timeout=30)
-
-    baseline = figures["minimal Flask app"]
-    print(f"{args.requests} requests, {args.clients} clients, {args.workers} gunicorn workers each")
-    for name, rate in figures.items():
-        print(f"{name:>20}: {rate:8.0f} req/s   ratio to minimal {rate / baseline:5.2f}")
+        bake = bake_default_project(Path(workdir))
+        print_header(bake, args)
+        for number in range(1, args.repeat + 1):
+            print(f"\n## Repeat {number} of {args.repeat}", flush=True)
+            figures = one_repeat(bake, args, workdir)
+            print()
+            print(markdown_table(figures), flush=True)
 
 
 if __name__ == "__main__":

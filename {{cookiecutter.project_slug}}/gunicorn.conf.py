@@ -76,14 +76,20 @@ def gunicorn_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "keepalive": number(environ, "GUNICORN_KEEPALIVE", 5, minimum=0),
         # A worker is replaced after this many requests (0: never), which bounds what a
         # leak can grow to; the jitter keeps the workers from restarting all at once. Not
-        # lower: a new worker builds the app again, and a cached page is served in about a
+        # lower: a new worker starts with empty caches and pools (and builds the app again
+        # when GUNICORN_PRELOAD is off), and a cached page is served in about a
         # millisecond, so 1000 would restart a busy worker every second or two.
         "max_requests": number(environ, "GUNICORN_MAX_REQUESTS", 10000, minimum=0),
         "max_requests_jitter": number(environ, "GUNICORN_MAX_REQUESTS_JITTER", 1000, minimum=0),
-        # Off: each worker builds its own app. On, the master builds it once and forks it
-        # (less memory), but the threads it started, such as the mail and Slack log queues',
-        # do not survive the fork, and a HUP reload keeps the old code.
-        "preload_app": flag(environ, "GUNICORN_PRELOAD", default=False),
+        # On: the master builds the app once and forks it, so the workers share the
+        # memory of its code (a third less each) and a new worker starts at once. Each
+        # worker opens its own database and cache connections, and the log queues'
+        # threads are started again in each (database.py, logs/handlers.py). A HUP then
+        # reloads the settings but keeps the old code: deploy by restarting gunicorn, or
+        # turn this off to have each worker build its own app. Off by default for gevent,
+        # which patches the standard library in each worker after the fork: a preloaded
+        # app would keep the unpatched locks and sockets it made before.
+        "preload_app": flag(environ, "GUNICORN_PRELOAD", default=worker_class != "gevent"),
         # gunicorn itself refuses a value that is not addresses or networks (or *).
         "forwarded_allow_ips": environ.get("FORWARDED_ALLOW_IPS", "").strip(),
         # gunicorn's control socket sits at one path per user: a second app (or a test run)
@@ -100,7 +106,7 @@ def logging_config(access_log: bool) -> dict[str, Any]:
     """gunicorn's loggers get no handlers of their own: their records go to the root
     logger's, which are the app's once it is built (logs/): the same format,
     files and error reports as the app's own records. Until then, and in the master
-    (which builds no app unless GUNICORN_PRELOAD is on), the console in the app's format."""
+    (which builds no app when GUNICORN_PRELOAD is off), the console in the app's format."""
     return {
         "version": 1,
         "disable_existing_loggers": False,

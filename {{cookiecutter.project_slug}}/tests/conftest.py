@@ -1,6 +1,7 @@
 import logging
 
 import pytest
+from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from {{ cookiecutter.package_name }} import create_app
@@ -33,6 +34,26 @@ HERMETIC_ENVIRON = {
 HERMETIC_SETTINGS = {"CACHE_BACKEND": "flask_caching.backends.SimpleCache", "CACHE_THRESHOLD": 500}
 
 
+class SharedTemplateCode(BytecodeCache):
+    """Each template compiled once for the whole run instead of once per app: each test
+    builds its own app, and compiling the templates again would be most of its time.
+    An entry is used only while the template's source is the same."""
+
+    def __init__(self):
+        self.entries = {}
+
+    def load_bytecode(self, bucket):
+        checksum, code = self.entries.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
+
+    def dump_bytecode(self, bucket):
+        self.entries[bucket.key] = (bucket.checksum, bucket.code)
+
+
+TEMPLATE_CODE = SharedTemplateCode()
+
+
 @pytest.fixture
 def make_app():
     """Build an app from the hermetic environment plus `environ`, with config
@@ -43,6 +64,7 @@ def make_app():
         app = create_app(
             {**HERMETIC_SETTINGS, **overrides}, environ={**HERMETIC_ENVIRON, **(environ or {})}
         )
+        app.jinja_env.bytecode_cache = TEMPLATE_CODE
         if create_tables:
             with app.app_context():
                 db.create_all()

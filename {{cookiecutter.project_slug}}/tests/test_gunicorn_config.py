@@ -26,7 +26,7 @@ DEFAULTS = {
     "keepalive": 5,
     "max_requests": 10000,
     "max_requests_jitter": 1000,
-    "preload_app": False,
+    "preload_app": True,
     "forwarded_allow_ips": "",
     "control_socket_disable": True,
     "loglevel": "info",
@@ -71,7 +71,7 @@ def test_overrides():
         "GUNICORN_KEEPALIVE": "75",
         "GUNICORN_MAX_REQUESTS": "0",
         "GUNICORN_MAX_REQUESTS_JITTER": "0",
-        "GUNICORN_PRELOAD": "true",
+        "GUNICORN_PRELOAD": "false",
         "FORWARDED_ALLOW_IPS": "10.0.0.0/8, 192.0.2.1",
         "GUNICORN_CONTROL_SOCKET": "1",
         "LOG_LEVEL": "WARNING",
@@ -83,7 +83,7 @@ def test_overrides():
     assert config.threads == 8
     assert (config.timeout, config.graceful_timeout, config.keepalive) == (60, 10, 75)
     assert (config.max_requests, config.max_requests_jitter) == (0, 0)
-    assert config.preload_app is True
+    assert config.preload_app is False
     assert config.forwarded_allow_ips == ["10.0.0.0/8", "192.0.2.1"]
     assert config.control_socket_disable is False
     assert config.loglevel == "warning"
@@ -97,6 +97,8 @@ def test_gevent_is_used_when_installed(monkeypatch):
     monkeypatch.setattr(conf, "importlib", finding_modules(found=True))
     settings = conf.gunicorn_settings({"GUNICORN_WORKER_CLASS": "gevent"})
     assert settings["worker_class"] == "gevent"
+    # gevent patches the standard library after the fork: no app built before it.
+    assert settings["preload_app"] is False
 
 
 def test_gevent_without_gevent_installed_names_the_extra(monkeypatch):

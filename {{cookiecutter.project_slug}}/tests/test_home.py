@@ -3,6 +3,7 @@ import secrets
 from markupsafe import escape
 
 from {{ cookiecutter.package_name }}.caching.pages import cached_page
+from {{ cookiecutter.package_name }}.http_caching import public_page
 from {{ cookiecutter.package_name }}.main import views
 
 
@@ -30,6 +31,7 @@ def test_declared_query_parameters_are_part_of_the_key(make_app, render_count):
     app = make_app()
 
     @app.get("/listing")
+    @public_page
     @cached_page(query_params={"page": lambda value: value if value in ("1", "2") else None})
     def listing():
         return views.render_template("main/index.html")

@@ -12,6 +12,7 @@ def create_app(
 ) -> Flask:
     """Build the app from `environ` (default: the process environment, plus .env in
     development) and `config_overrides` (Flask config keys, for tests and scripts)."""
+    from .caching.front import install_page_front
     from .logs import configure_logging
     from .settings import load_settings
 
@@ -30,6 +31,7 @@ def create_app(
     register_blueprints(app)
     add_request_hooks(app)
     register_commands(app)
+    install_page_front(app)  # outermost: a cached page skips everything above
     return app
 
 
@@ -60,21 +62,23 @@ def build_flask_app(settings: Mapping[str, Any]) -> Flask:
 
 
 def init_extensions(app: Flask) -> None:
+    from .database import leave_connections_to_their_process
     from .extensions import (
         bootstrap,
         cache,
         csrf,
         db,
+        init_migrations,
         limiter,
         login_manager,
         mail,
         micro_cache,
-        migrate,
     )
     from .rate_limiting import without_application_wide_limits
 
     db.init_app(app)
-    migrate.init_app(app)
+    leave_connections_to_their_process(app)
+    init_migrations(app)
     cache.init_app(app)
     micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
     csrf.init_app(app)

@@ -3,15 +3,20 @@ which errors mean it is unavailable (answered with a 503, see errors/handlers.py
 
 import contextlib
 import logging
+import os
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import exc
+from flask import Flask
+from sqlalchemy import Engine, exc
 
 from .extensions import db
 from .outages import OutageLog, outage_log
 
 logger = logging.getLogger(__name__)
+# The engines of every app of this process, for _forget_connections_after_fork.
+_engines: "weakref.WeakSet[Engine]" = weakref.WeakSet()
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,3 +87,22 @@ def discard_failed_session() -> None:
     the request uses the session."""
     with contextlib.suppress(exc.SQLAlchemyError):
         db.session.rollback()
+
+
+def leave_connections_to_their_process(app: Flask) -> None:
+    """A process forked from this one (a gunicorn worker of a preloaded app) starts with
+    empty pools: sharing a connection with its parent or a sibling would mix their
+    statements and results on one socket."""
+    with app.app_context():
+        _engines.update(db.engines.values())
+
+
+def _forget_connections_after_fork() -> None:
+    # SQLAlchemy's advice for os.fork(): drop the inherited connections without closing
+    # them, which would close them under the parent too.
+    for engine in list(_engines):
+        engine.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows, which never forks
+    os.register_at_fork(after_in_child=_forget_connections_after_fork)

@@ -1,14 +1,16 @@
 """Extension objects, created and configured unbound; create_app() binds them to an app."""
 
 from pathlib import Path
+from typing import Any
 
+import click
+from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -31,7 +33,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(db=db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 # The shared cache (the chosen backend) and the per-process tier in front of it
 # (caching/tiers.py says which data may live in which).
 cache = Cache()
@@ -52,3 +54,53 @@ limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)
 bootstrap = Bootstrap5()
 # The JSON API's validation and OpenAPI document (api/).
 api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemContentTypePlugin()]})
+
+
+def init_migrations(app: Flask) -> None:
+    """Flask-Migrate for `flask db ...` and flask_migrate's functions, imported (with
+    Alembic, a fifth of the start-up) only when one of them runs: a worker serving
+    requests never needs them."""
+    app.extensions["migrate"] = LazyMigrateConfig(app)
+    app.cli.add_command(LazyMigrateCommands())
+
+
+class LazyMigrateConfig:
+    """Stands in app.extensions["migrate"] for Flask-Migrate's own config, which the
+    first attribute read puts there instead."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from flask_migrate import Migrate
+
+        Migrate(self._app, db, directory=MIGRATIONS_DIRECTORY)
+        return getattr(self._app.extensions["migrate"], name)
+
+
+class LazyMigrateCommands(click.Group):
+    """`flask db`: Flask-Migrate's command group, imported when it runs (or shows its
+    help), not when `flask --help` lists it."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Perform database migrations.")
+
+    @staticmethod
+    def commands_group() -> click.Group:
+        from flask_migrate.cli import db as group
+
+        return group
+
+    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
+        return self.commands_group().get_params(ctx)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self.commands_group().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands_group().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        return self.commands_group().invoke(ctx)

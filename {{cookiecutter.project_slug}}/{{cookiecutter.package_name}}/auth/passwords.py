@@ -2,17 +2,21 @@
 
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+
+if TYPE_CHECKING:
+    # Imported where a password is hashed or checked: a worker that serves pages only
+    # never loads it.
+    from argon2 import PasswordHasher
 
 PASSWORD_MAX_LENGTH = 256  # beyond this a "password" is a denial-of-service attempt
 # Hashed when the e-mail is unknown, so a wrong address takes as long as a wrong password.
 _UNKNOWN_USER_PASSWORD = "no such user: this only spends the time a real check would"  # noqa: S105
 
 
-def hasher() -> PasswordHasher:
+def hasher() -> "PasswordHasher":
     config = current_app.config
     return _hasher(
         config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"], config["ARGON2_PARALLELISM"]
@@ -20,7 +24,9 @@ def hasher() -> PasswordHasher:
 
 
 @cache
-def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> "PasswordHasher":
+    from argon2 import PasswordHasher
+
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
@@ -30,6 +36,8 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not the account exists (pass None for a missing one)."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     ph = hasher()
     if password_hash is None:
         password_hash = _unknown_user_hash(ph)
@@ -41,13 +49,15 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 @cache
-def _unknown_user_hash(ph: PasswordHasher) -> str:
+def _unknown_user_hash(ph: "PasswordHasher") -> str:
     # One per hasher, and _hasher() keeps one hasher per set of parameters.
     return ph.hash(_UNKNOWN_USER_PASSWORD)
 
 
 def needs_rehash(password_hash: str) -> bool:
     """True when the hash was made with other parameters than the configured ones."""
+    from argon2.exceptions import InvalidHashError
+
     try:
         return hasher().check_needs_rehash(password_hash)
     except InvalidHashError:

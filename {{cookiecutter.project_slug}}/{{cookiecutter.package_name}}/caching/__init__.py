@@ -25,8 +25,14 @@ def cache_settings(env: EnvReader, default_prefix: str) -> dict[str, Any]:
         # After a failure, skip the backend for this long: a dead or silent server
         # then costs one timeout per interval, not one per request.
         "CACHE_RETRY_INTERVAL": env.number("CACHE_RETRY_INTERVAL", 5.0),
-        # The per-process tier in front of the backend for hot, public data (tiers.py).
+        # The per-process tier in front of the backend for hot, public data (tiers.py)
+        # and whole pages (front.py).
         "MICRO_CACHE_TIMEOUT": env.integer("MICRO_CACHE_TIMEOUT", 5, minimum=0),
+        # The page cache's per-process tier holds at most this many pages and bytes.
+        "PAGE_CACHE_LOCAL_PAGES": env.integer("PAGE_CACHE_LOCAL_PAGES", 256, minimum=1),
+        "PAGE_CACHE_LOCAL_BYTES": env.integer("PAGE_CACHE_LOCAL_BYTES", 16 * 2**20, minimum=0),
+        # While another worker renders a missing page, wait at most this long for it.
+        "PAGE_CACHE_WAIT": env.number("PAGE_CACHE_WAIT", 2.0),
         # Browsers and proxies may keep public pages this long (http_caching.py).
         "HTTP_CACHE_MAX_AGE": env.integer("HTTP_CACHE_MAX_AGE", 60, minimum=0),
         # Stampede protection of expensive computations (stampede.py).

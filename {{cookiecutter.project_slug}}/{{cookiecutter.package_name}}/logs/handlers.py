@@ -5,6 +5,7 @@ import atexit
 import http.client
 import json
 import logging
+import os
 import queue
 import sys
 import threading
@@ -215,4 +216,23 @@ def stop_listeners() -> None:
         _listeners.pop().stop()
 
 
+def _pause_listeners() -> None:
+    # A thread does not survive a fork (gunicorn's workers of a preloaded app), and one
+    # caught holding its queue's lock would leave that lock held in the child forever:
+    # stopped before the fork, then started again in the parent and in the child.
+    for listener in _listeners:
+        listener.stop()
+
+
+def _resume_listeners() -> None:
+    for listener in _listeners:
+        listener.start()
+
+
 atexit.register(stop_listeners)
+if hasattr(os, "register_at_fork"):  # not on Windows, which never forks
+    os.register_at_fork(
+        before=_pause_listeners,
+        after_in_parent=_resume_listeners,
+        after_in_child=_resume_listeners,
+    )
