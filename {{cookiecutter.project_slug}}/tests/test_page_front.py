@@ -164,6 +164,20 @@ def test_another_workers_copy_outlives_an_invalidation_by_at_most_the_local_time
     assert len(render_count) == 2
 
 
+def test_a_stale_own_copy_gives_way_to_a_fresh_shared_one(make_app, render_count):
+    shared, clock = SimpleCache(), Clock()
+    first = worker(make_app, shared, clock)
+    second = worker(make_app, shared, clock).test_client()
+    timeout = first.config["CACHE_DEFAULT_TIMEOUT"]
+    first.test_client().get("/")
+    clock.now += timeout - 2
+    second.get("/")  # its own copy, kept 5 s: beyond the page's freshness
+    clock.now += 3
+    first.test_client().get("/")  # stale for the first worker too: it renders anew
+    second.get("/")  # the fresh shared copy, not a render of its own
+    assert len(render_count) == 2
+
+
 def test_the_local_tier_is_bounded_in_pages_and_bytes():
     clock = Clock()
     pages = LocalPages(seconds=5, max_pages=2, max_bytes=10, clock=clock)

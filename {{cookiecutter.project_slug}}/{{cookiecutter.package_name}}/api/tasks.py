@@ -5,6 +5,7 @@ Reading is public. Changing needs a token or a logged-in session with the WRITE
 permission (authentication.py); a task may be changed by its owner or a moderator.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, make_response, request, url_for
@@ -133,25 +134,29 @@ def change_task(task_id: int, fields: dict[str, Any]):
     return task, 200, etag_header(task)
 
 
+def changes_one_task(schema: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """What PUT and PATCH share: a body checked by `schema`, the task with its ETag
+    back, a token (or session) with the WRITE permission, and every error they give."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        view = permission_required(Permission.WRITE)(rate_limited(view))
+        view = errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)(view)
+        view = bp.doc(security=TOKEN)(view)
+        view = bp.response(200, TaskSchema, headers=ETAG_HEADERS)(view)
+        return bp.arguments(schema)(view)
+
+    return decorator
+
+
 @bp.route("/tasks/<id:task_id>", methods=["PUT"])
-@bp.arguments(TaskWriteSchema)
-@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
-@bp.doc(security=TOKEN)
-@errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
-@permission_required(Permission.WRITE)
-@rate_limited
+@changes_one_task(TaskWriteSchema)
 def replace_task(fields: dict[str, Any], task_id: int):
     """Replace a task: what the body leaves out takes its default. If-Match optional."""
     return change_task(task_id, fields)
 
 
 @bp.route("/tasks/<id:task_id>", methods=["PATCH"])
-@bp.arguments(TaskUpdateSchema)
-@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
-@bp.doc(security=TOKEN)
-@errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
-@permission_required(Permission.WRITE)
-@rate_limited
+@changes_one_task(TaskUpdateSchema)
 def update_task(fields: dict[str, Any], task_id: int):
     """Change some fields of a task. If-Match optional."""
     return change_task(task_id, fields)

@@ -179,12 +179,17 @@ class PageFront:
     # The two tiers
 
     def _lookup(self, key: str) -> CachedPage | None:
+        """The freshest copy: this process's, else the shared one (which another worker
+        may have rendered anew), else a stale one, else None."""
         page = self.local.get(key)
-        if page is None:
-            page = self.shared.get(key)
-            if isinstance(page, CachedPage) and page.fresh_until > self.clock():
-                self.local.put(key, page)
-        return page if isinstance(page, CachedPage) else None
+        if page is not None and page.fresh_until > self.clock():
+            return page
+        shared = self.shared.get(key)
+        if not isinstance(shared, CachedPage):
+            return page
+        if shared.fresh_until > self.clock():
+            self.local.put(key, shared)
+        return shared
 
     def _keep(self, key: str, page: CachedPage, timeout: int) -> None:
         # This process keeps only what every process can see: during an outage, nothing
