@@ -60,6 +60,11 @@ def test_a_cached_page_is_answered_before_flask(client, flask_hooks, render_coun
     assert (len(render_count), len(flask_hooks)) == (1, 1)
 
 
+def test_a_kept_page_carries_no_date_of_its_own(client):
+    assert "Date" in client.get("/").headers  # werkzeug's, on the rendered response
+    assert "Date" not in client.get("/").headers  # the server dates each answer
+
+
 def test_a_matching_if_none_match_is_304_from_the_cache(client, flask_hooks):
     etag = client.get("/").headers["ETag"]
     response = client.get("/", headers={"If-None-Match": etag})

@@ -36,6 +36,8 @@ LOCK_TIMEOUT_SECONDS = 30  # frees the lock of a worker that died while renderin
 POLL_SECONDS = 0.05
 # Kept for this much longer than it is fresh: the stale copy others serve meanwhile.
 STALE_FACTOR = 2
+# True of one response only: the server adds its own Date to each answer.
+PER_RESPONSE_HEADERS = frozenset({"date"})
 # Sent with a 304: what the 200 would have said about caching (RFC 9110, 15.4.5).
 NOT_MODIFIED_HEADERS = frozenset({"cache-control", "etag", "expires", "vary", "content-location"})
 
@@ -238,7 +240,8 @@ class PageFront:
             if close is not None:
                 close()
         timeout = rule.timeout or self.default_timeout
-        page = CachedPage(captured["status"], captured["headers"], body, self.clock() + timeout)
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() not in PER_RESPONSE_HEADERS]
+        page = CachedPage(captured["status"], headers, body, self.clock() + timeout)
         if is_public(page):
             self._keep(key, page, timeout)
         return [body]
