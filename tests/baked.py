@@ -44,14 +44,20 @@ def generated_suite_env(row, database_url, **extra):
         env["REQUIRE_SERVICES"] = "1"
     if database_url:
         env["DATABASE_URL"] = database_url
-    if row["cache_backend"] == "redis":
-        services.require_redis()
-        env["REDIS_URL"] = services.REDIS_URL
-    if row["cache_backend"] == "memcached":
-        services.require_memcached(services.MEMCACHED_SERVERS)
-        env["MEMCACHED_SERVERS"] = services.MEMCACHED_SERVERS
+    env.update(cache_servers(row))
     env.update(extra)
     return env
+
+
+def cache_servers(row):
+    """The machine's cache server for the row's backend, by the bake's variable."""
+    if row["cache_backend"] == "redis":
+        services.require_redis()
+        return {"REDIS_URL": services.REDIS_URL}
+    if row["cache_backend"] == "memcached":
+        services.require_memcached(services.MEMCACHED_SERVERS)
+        return {"MEMCACHED_SERVERS": services.MEMCACHED_SERVERS}
+    return {}
 
 
 def production_env(row, tmp_path, **extra):
@@ -86,20 +92,19 @@ def unexpected_skips(output):
     return [line for line in output.splitlines() if line.startswith("SKIPPED") and ALLOWED_SKIP not in line]
 
 
-def run_flask(project, env, *command):
-    """`flask --app wsgi <command>` in a baked project; fails the test with its output,
-    else returns the CompletedProcess (stdout and stderr as text)."""
+def run_checked(command, cwd, env, timeout=120):
+    """Run `command`; fail the test with its output unless it succeeds, else return the
+    CompletedProcess (stdout and stderr as text)."""
     done = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", *command],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
     return done
+
+
+def run_flask(project, env, *command):
+    """`flask --app wsgi <command>` in a baked project, through run_checked."""
+    return run_checked([sys.executable, "-m", "flask", "--app", "wsgi", *command], project, env)
 
 
 SERVER_TIMEOUT = 30.0
@@ -137,15 +142,10 @@ class GunicornServer:
     base_url: str
 
 
-@contextlib.contextmanager
-def gunicorn_server(project, env, port, log_path, workers=2):
-    """The bake served as its README says (`gunicorn wsgi:app`, which reads the project's
-    gunicorn.conf.py, access log included) with 2 workers (see gunicorn_command) on
-    127.0.0.1:port; yields the server once /status answers, and fails the test with
-    gunicorn's log if it never does."""
-    base_url = f"http://127.0.0.1:{port}"
+def start_gunicorn(project, env, port, log_path, workers=2):
+    """gunicorn_command in the bake, its output to log_path; the running process."""
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             gunicorn_command(port, workers),
             cwd=project,
             env=env,
@@ -153,6 +153,16 @@ def gunicorn_server(project, env, port, log_path, workers=2):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+@contextlib.contextmanager
+def gunicorn_server(project, env, port, log_path, workers=2):
+    """The bake served as its README says (`gunicorn wsgi:app`, which reads the project's
+    gunicorn.conf.py, access log included) with 2 workers (see gunicorn_command) on
+    127.0.0.1:port; yields the server once /status answers, and fails the test with
+    gunicorn's log if it never does."""
+    base_url = f"http://127.0.0.1:{port}"
+    process = start_gunicorn(project, env, port, log_path, workers)
     try:
         deadline = time.monotonic() + SERVER_TIMEOUT
         while not answers(base_url):

@@ -11,14 +11,13 @@
 import http.client
 import importlib.util
 import re
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from . import services
-from .baked import MATRIX, gunicorn_command, gunicorn_server, matrix_params, production_env, tail
+from .baked import MATRIX, gunicorn_server, matrix_params, production_env, start_gunicorn, tail
 from .throwaway_servers import free_port
 
 # Generous: every wait below ends as soon as its condition holds.
@@ -150,15 +149,7 @@ def test_forwarded_headers_are_trusted_only_from_the_listed_proxies(
 
 def run_until_exit(project, env, log_path):
     """Start gunicorn, which must stop by itself; its exit status and output."""
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            gunicorn_command(free_port(), workers=None),
-            cwd=project,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    process = start_gunicorn(project, env, free_port(), log_path, workers=None)
     try:
         eventually(lambda: process.poll() is not None, "gunicorn did not stop", log_path)
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import services
-from .baked import MATRIX, SERVER_TIMEOUT, generated_suite_env, matrix_params, tail
+from .baked import MATRIX, SERVER_TIMEOUT, generated_suite_env, matrix_params, run_checked, tail
 from .template import defaults
 from .throwaway_servers import free_port
 
@@ -77,16 +77,7 @@ def test_procfile_releases_then_serves_as_heroku_does(bakes, row, tmp_path):
         env.pop("MEMCACHED_SERVERS", None)
         env["PATH"] = f"{HONCHO.parent}{os.pathsep}{env['PATH']}"
 
-        release = subprocess.run(
-            honcho(env_file, "release"),
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert release.returncode == 0, release.stdout + release.stderr
+        release = run_checked(honcho(env_file, "release"), project, env)
         assert "release.1 stopped (rc=0)" in release.stdout, release.stdout + release.stderr
 
         log_path = tmp_path / "web.log"

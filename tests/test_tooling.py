@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from . import services
-from .baked import APP_VARIABLES, MATRIX, matrix_params, unexpected_skips
+from .baked import APP_VARIABLES, MATRIX, cache_servers, matrix_params, unexpected_skips
 
 WORKFLOW = ".github/workflows/ci.yml"
 DEPENDABOT = ".github/dependabot.yml"
@@ -163,13 +163,7 @@ CI_RUN_ROWS = [
 @pytest.fixture
 def local_servers(row):
     """The local servers in place of the CI test job's containers, by variable."""
-    servers = {}
-    if row["cache_backend"] == "redis":
-        services.require_redis()
-        servers["REDIS_URL"] = services.REDIS_URL
-    if row["cache_backend"] == "memcached":
-        services.require_memcached(services.MEMCACHED_SERVERS)
-        servers["MEMCACHED_SERVERS"] = services.MEMCACHED_SERVERS
+    servers = cache_servers(row)
     if row["database"] not in SERVERS:
         yield servers
     else:

@@ -260,7 +260,7 @@ def test_the_body_must_be_json(api_writer, method):
     [
         ("not json", 400, "not valid JSON: Expecting value"),
         ('{"title": "unfinished', 400, "not valid JSON: Unterminated string"),
-        ("[" * 5000 + "]" * 5000, 400, "nested too deeply"),
+        pytest.param("[" * 5000 + "]" * 5000, 400, "nested too deeply", id="nested-5000-deep"),
         (b"\xff\xfe{}", 400, "not valid JSON"),
         ("[1, 2]", 422, "Invalid input type"),
         ('"a string"', 422, "Invalid input type"),

@@ -107,6 +107,16 @@ def test_an_empty_filter_says_so(client):
 
 # Who may change a task
 
+# Every route that acts on one task, with its methods.
+TASK_ROUTES = [
+    ("get", "/edit"),
+    ("post", "/edit"),
+    ("get", "/delete"),
+    ("post", "/delete"),
+    ("post", "/complete"),
+    ("post", "/reopen"),
+]
+
 
 def test_only_the_owner_and_moderators_see_the_task_buttons(people):
     action = f'action="/tasks/{people["task_id"]}/complete"'
@@ -147,17 +157,7 @@ def test_editing_needs_the_owner_or_a_moderator(app, people):
     assert task_in(app, task_id).title == "Renamed"
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/edit"),
-        ("post", "/edit"),
-        ("get", "/delete"),
-        ("post", "/delete"),
-        ("post", "/complete"),
-        ("post", "/reopen"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), TASK_ROUTES)
 def test_anonymous_visitors_are_sent_to_log_in(app, people, method, path):
     task_id = people["task_id"]
     response = getattr(people["anonymous"], method)(f"/tasks/{task_id}{path}")
@@ -178,17 +178,7 @@ def test_a_post_without_the_csrf_token_is_refused(app, people, path):
     assert (task.title, task.done) == ("Mine", False)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("get", "/edit"),
-        ("post", "/edit"),
-        ("get", "/delete"),
-        ("post", "/delete"),
-        ("post", "/complete"),
-        ("post", "/reopen"),
-    ],
-)
+@pytest.mark.parametrize(("method", "path"), TASK_ROUTES)
 @pytest.mark.parametrize("task_id", ["12345", "99999999999"])
 def test_unknown_tasks_are_404(people, method, path, task_id):
     client = people["owner"]
