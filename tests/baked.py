@@ -18,6 +18,10 @@ from . import services
 from .matrix import bake_matrix, combination_id
 
 MATRIX = bake_matrix()
+# Screenshots, reports and figures the tests leave behind for people to read.
+ARTIFACTS_DIR = Path(
+    os.environ.get("FORGE_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts")
+)
 # Skips that a generated suite may report even where services are required.
 ALLOWED_SKIP = "does not use SASL"
 # Variables of the app itself: the baked suites get them from the test, not from here.
@@ -26,6 +30,15 @@ APP_VARIABLES = re.compile(
     r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS|PROXY_COUNT"
     r"|PORT|WEB_CONCURRENCY|GUNICORN_.*)$"
 )
+
+
+def default_row():
+    """The matrix row of `cookiecutter --no-input`: simple cache, SQLite, no Sentry."""
+    return next(
+        row
+        for row in MATRIX
+        if row["cache_backend"] == "simple" and row["database"] == "sqlite" and not row["use_sentry"]
+    )
 
 
 def matrix_params(rows=MATRIX):

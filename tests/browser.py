@@ -7,7 +7,6 @@ light and the dark colour mode.
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -15,6 +14,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from . import services
+from .baked import ARTIFACTS_DIR
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -28,10 +28,6 @@ CHROMIUM_ARGS = [
 ]
 BROWSER_TIMEOUT_MS = 10_000
 
-# Screenshots and axe reports of every page, one folder per viewport; kept after the run.
-ARTIFACTS_DIR = Path(
-    os.environ.get("FORGE_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts")
-)
 
 # Time zones without daylight saving time, so the expected local time is a fixed offset.
 VIEWPORTS = {
@@ -86,6 +82,7 @@ class PageChecks:
     def __init__(self, page, viewport_name):
         self.page = page
         self.scheme = VIEWPORTS[viewport_name]["color_scheme"]
+        # Screenshots and axe reports of every page, one folder per viewport.
         self.folder = ARTIFACTS_DIR / "browser-journey" / viewport_name
         shutil.rmtree(self.folder, ignore_errors=True)
         self.folder.mkdir(parents=True)

@@ -28,7 +28,16 @@ from pathlib import Path
 import pytest
 
 from . import services
-from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask, tail
+from .baked import (
+    ARTIFACTS_DIR,
+    MATRIX,
+    default_row,
+    gunicorn,
+    matrix_params,
+    production_env,
+    run_flask,
+    tail,
+)
 from .matrix import combination_id
 from .throwaway_servers import free_port
 
@@ -42,17 +51,6 @@ MAX_EXAMPLES = 50
 FUZZ_TIMEOUT = 600
 # "Scenarios: 51" and "API Links: 17 covered / 18 selected / 18 total (18 inferred)".
 STATEFUL_LINE = re.compile(r"^\s*(Scenarios|API Links):")
-ARTIFACTS_DIR = Path(
-    os.environ.get("FORGE_ARTIFACTS_DIR", Path(__file__).resolve().parent.parent / "test-artifacts")
-)
-
-
-def default_row():
-    return next(
-        row
-        for row in MATRIX
-        if row["cache_backend"] == "simple" and row["database"] == "sqlite" and not row["use_sentry"]
-    )
 
 
 def postgresql_row():

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
-from .baked import MATRIX, gunicorn, matrix_params, production_env, run_flask, tail
+from .baked import default_row, gunicorn, matrix_params, production_env, run_flask, tail
 from .browser import VIEWPORTS, PageChecks, launch_chromium, new_context, require_chromium, tab_to
 from .throwaway_servers import free_port
 
@@ -34,14 +34,6 @@ USER_PASSWORD = "correct-horse-battery-staple-42"
 TASK_TITLE = "Written in Chromium"
 TASK_DESCRIPTION = "Typed into the form by a headless browser."
 RENAMED_TITLE = "Edited in Chromium"
-
-
-def default_row():
-    return next(
-        row
-        for row in MATRIX
-        if row["cache_backend"] == "simple" and row["database"] == "sqlite" and not row["use_sentry"]
-    )
 
 
 class Mailbox:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from . import services
-from .baked import MATRIX, gunicorn_server, matrix_params, production_env, start_gunicorn, tail
+from .baked import default_row, gunicorn_server, matrix_params, production_env, start_gunicorn, tail
 from .throwaway_servers import free_port
 
 # Generous: every wait below ends as soon as its condition holds.
@@ -26,14 +26,6 @@ POLL_INTERVAL = 0.1
 LOG_LINE_START = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} "
 CLIENT = "203.0.113.9"
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-For": CLIENT, "User-Agent": "forge-test"}
-
-
-def default_row():
-    return next(
-        row
-        for row in MATRIX
-        if row["cache_backend"] == "simple" and row["database"] == "sqlite" and not row["use_sentry"]
-    )
 
 
 def eventually(condition, what, log_path):

@@ -1,6 +1,6 @@
 """HTTP caching: public pages may be kept by browsers and proxies, everything else not."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
@@ -10,9 +10,13 @@ from flask import Response, current_app, make_response, request
 def has_session() -> bool:
     """A visitor with a session (logged in, remembered, flashed messages) gets a fresh,
     private page."""
-    cookies = request.cookies
-    config = current_app.config
-    return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
+    return not session_cookie_names(current_app.config).isdisjoint(request.cookies)
+
+
+def session_cookie_names(config: Mapping[str, Any]) -> frozenset[str]:
+    """The cookies that make a visitor someone in particular (the page cache in
+    caching/front.py reads them from the raw request)."""
+    return frozenset({config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"]})
 
 
 def public_page(view: Callable[..., Any]) -> Callable[..., Response]:

@@ -24,13 +24,13 @@ def task_etag(task: Task) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
-def etag_header(task: Task) -> dict[str, str]:
-    return {"ETag": f'"{task_etag(task)}"'}
+def etag_header(etag: str) -> dict[str, str]:
+    return {"ETag": f'"{etag}"'}
 
 
-def not_modified(task: Task) -> bool:
+def not_modified(etag: str) -> bool:
     """Whether the client's copy (If-None-Match) is still the task's state."""
-    return request.if_none_match.contains_weak(task_etag(task))
+    return request.if_none_match.contains_weak(etag)
 
 
 def check_if_match(task: Task) -> None:

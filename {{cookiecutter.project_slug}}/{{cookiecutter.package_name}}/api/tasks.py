@@ -6,6 +6,7 @@ permission (authentication.py); a task may be changed by its owner or a moderato
 """
 
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 from flask import Response, make_response, request, url_for
@@ -20,7 +21,7 @@ from ..tasks.queries import editable_task_or_403, get_task_or_404, task_page
 from ..tasks.statistics import task_statistics, tasks_changed
 from . import bp
 from .authentication import rate_limited
-from .conditional import ETAG_HEADERS, check_if_match, etag_header, not_modified
+from .conditional import ETAG_HEADERS, check_if_match, etag_header, not_modified, task_etag
 from .schemas import (
     StatisticsSchema,
     TaskListArgs,
@@ -37,16 +38,6 @@ COMMON_ERRORS = ("UNAUTHORIZED", "TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE")
 WRITE_ERRORS = ("FORBIDDEN", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE")
 ONE_TASK_ERRORS = ("NOT_FOUND",)
 CONDITIONAL_ERRORS = ("PRECONDITION_FAILED",)
-STATUS_CODES = {
-    "BAD_REQUEST": 400,
-    "UNAUTHORIZED": 401,
-    "FORBIDDEN": 403,
-    "NOT_FOUND": 404,
-    "PRECONDITION_FAILED": 412,
-    "UNSUPPORTED_MEDIA_TYPE": 415,
-    "TOO_MANY_REQUESTS": 429,
-    "SERVICE_UNAVAILABLE": 503,
-}
 
 
 def errors(*groups: tuple[str, ...]):
@@ -56,7 +47,7 @@ def errors(*groups: tuple[str, ...]):
     def decorator(view):
         for group in (COMMON_ERRORS, *groups):
             for name in group:
-                view = bp.alt_response(STATUS_CODES[name], response=name)(view)
+                view = bp.alt_response(HTTPStatus[name], response=name)(view)
         return view
 
     return decorator
@@ -105,7 +96,7 @@ def create_task(fields: dict[str, Any]):
     db.session.add(task)
     db.session.commit()
     tasks_changed()
-    return task, 201, {"Location": task_location(task), **etag_header(task)}
+    return task, 201, {"Location": task_location(task), **etag_header(task_etag(task))}
 
 
 @bp.route("/tasks/<id:task_id>", methods=["GET"])
@@ -116,11 +107,12 @@ def create_task(fields: dict[str, Any]):
 def get_task(task_id: int):
     """One task, with its ETag."""
     task = get_task_or_404(task_id)
-    if not_modified(task):
+    etag = task_etag(task)
+    if not_modified(etag):
         response: Response = make_response("", 304)
-        response.headers.update(etag_header(task))
+        response.headers.update(etag_header(etag))
         return response
-    return task, 200, etag_header(task)
+    return task, 200, etag_header(etag)
 
 
 def change_task(task_id: int, fields: dict[str, Any]):
@@ -131,7 +123,7 @@ def change_task(task_id: int, fields: dict[str, Any]):
         setattr(task, name, fields[name])
     db.session.commit()
     tasks_changed(changed)
-    return task, 200, etag_header(task)
+    return task, 200, etag_header(task_etag(task))
 
 
 def changes_one_task(schema: type) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

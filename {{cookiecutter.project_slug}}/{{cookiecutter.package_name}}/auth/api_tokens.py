@@ -101,12 +101,20 @@ def revoke_token(user: User, name: str) -> bool:
     return _revoke(user, ApiToken.name == name)
 
 
-def revoke_token_by_id(user: User, token_id: int) -> bool:
-    """Delete (and commit) the user's token with that id; False when the user has none
-    (another user's token included)."""
+def revoke_token_by_id(user: User, token_id: int) -> str | None:
+    """Delete (and commit) the user's token with that id; its name, or None when the
+    user has none (another user's token included)."""
     if not isinstance(token_id, int) or not 0 < token_id <= MAX_ID:
-        return False  # no row has it; the database might refuse the number
-    return _revoke(user, ApiToken.id == token_id)
+        return None  # no row has it; the database might refuse the number
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.id == token_id)
+    )
+    if token is None:
+        return None
+    name = token.name
+    db.session.delete(token)
+    db.session.commit()
+    return name
 
 
 def _revoke(user: User, condition: ColumnElement[bool]) -> bool:

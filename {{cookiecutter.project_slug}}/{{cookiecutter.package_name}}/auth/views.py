@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..forms import form_page
 from ..mail import delivery_note, in_background
-from ..models import ApiToken, Role, User
+from ..models import Role, User
 from ..models.types import utc_now
 from ..models.user import DEFAULT_ROLE, normalise_email
 from ..security import is_safe_redirect_target
@@ -273,12 +273,10 @@ def tokens_page(form: NewTokenForm) -> tuple[str, int]:
 @login_required
 def revoke_token(token_id: int):
     # CSRFProtect has checked the form's token before this runs.
-    token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != current_user.id:
-        abort(404)
-    name = token.name
-    if revoke_token_by_id(current_user, token_id):
-        flash(f"The token “{name}” is revoked: it no longer works.", "success")
+    name = revoke_token_by_id(current_user, token_id)
+    if name is None:
+        abort(404)  # unknown, or someone else's
+    flash(f"The token “{name}” is revoked: it no longer works.", "success")
     return redirect(url_for("auth.tokens"))
 
 

@@ -29,6 +29,7 @@ from flask import Flask
 from werkzeug.exceptions import SecurityError
 from werkzeug.wsgi import get_host
 
+from ..http_caching import session_cookie_names
 from .pages import PageRule
 from .tiers import NULL_BACKEND
 
@@ -124,7 +125,7 @@ class PageFront:
         self.default_timeout = config["CACHE_DEFAULT_TIMEOUT"] or 300
         self.wait = config["PAGE_CACHE_WAIT"]
         self.trusted_hosts = config["TRUSTED_HOSTS"]
-        self.session_cookies = {config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"]}
+        self.session_cookies = session_cookie_names(config)
         self._pages: dict[str, PageRule] | None = None  # read from the routes on first use
 
     def __call__(
