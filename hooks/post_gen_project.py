@@ -30,11 +30,45 @@ OPTION_FILES = {
         ],
         "null": ["{package}/caching/null.py"],
     },
+    "background_jobs": {
+        "celery": [
+            "{package}/jobs.py",
+            "{package}/models/mail_delivery.py",
+            "migrations/versions/0004_mail_deliveries.py",
+            "tests/test_jobs.py",
+            "tests/integration/test_worker.py",
+            "k8s/base/worker.yaml",
+            "k8s/base/beat.yaml",
+        ],
+    },
     "use_sentry": {
         True: ["{package}/sentry.py", "tests/test_sentry.py"],
     },
     "use_heroku": {
         True: ["Procfile", "app.json", ".python-version"],
+    },
+    # k8s/base/worker.yaml and beat.yaml are under background_jobs too: they need both.
+    "use_kubernetes": {
+        True: [
+            "k8s/.gitignore",
+            "k8s/README.md",
+            "k8s/base/kustomization.yaml",
+            "k8s/base/settings.env",
+            "k8s/base/web.yaml",
+            "k8s/base/service.yaml",
+            "k8s/base/ingress.yaml",
+            "k8s/base/migrate.yaml",
+            "k8s/base/worker.yaml",
+            "k8s/base/beat.yaml",
+            "k8s/overlays/development/kustomization.yaml",
+            "k8s/overlays/development/settings.env",
+            "k8s/overlays/development/secrets.env.example",
+            "k8s/overlays/production/kustomization.yaml",
+            "k8s/overlays/production/settings.env",
+            "k8s/overlays/production/secrets.env.example",
+            "k8s/overlays/production/hpa.yaml",
+            "k8s/overlays/production/pdb.yaml",
+        ],
     },
     "ci": {
         "github": [".github/workflows/ci.yml", ".github/dependabot.yml"],
@@ -71,6 +105,8 @@ def unchosen_paths(answers):
 def prune(project_dir, answers):
     for relative in unchosen_paths(answers):
         path = project_dir / relative
+        if not path.exists():
+            continue  # listed under two options, and removed for the first
         if path.is_dir():
             shutil.rmtree(path)
         else:

@@ -39,6 +39,7 @@ RESERVED_PACKAGE_NAMES = frozenset(
         "alembic",
         "app",
         "bmemcached",
+        "celery",
         "click",
         "flask",
         "flask_caching",
@@ -47,6 +48,7 @@ RESERVED_PACKAGE_NAMES = frozenset(
         "gunicorn",
         "itsdangerous",
         "jinja2",
+        "kombu",
         "migrations",
         "psycopg",
         "pymysql",
@@ -69,6 +71,12 @@ INVALID_COMBINATIONS: list[tuple[dict[str, str | bool], str]] = [
         "use_heroku needs a database server: a Heroku dyno's disk is thrown away at every "
         "restart and deploy, and each dyno has its own, so SQLite would lose its data; "
         "choose database postgresql (Heroku Postgres) or mysql.",
+    ),
+    (
+        {"use_kubernetes": True, "database": "sqlite"},
+        "use_kubernetes needs a database server: each pod has its own disk, thrown away when "
+        "it is replaced, so SQLite would lose its data and the replicas would not share it; "
+        "choose database postgresql or mysql.",
     ),
 ]
 

@@ -6,8 +6,11 @@ from sqlalchemy import event
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
-from {{ cookiecutter.package_name }}.extensions import db, limiter
+from {{ cookiecutter.package_name }}.caching.front import page_front
+from {{ cookiecutter.package_name }}.extensions import api, db, limiter
+from {{ cookiecutter.package_name }}.logs import configure_logging
 from {{ cookiecutter.package_name }}.main import views
+from {{ cookiecutter.package_name }}.settings import load_settings
 
 from .account_helpers import add_user, log_in_for_api, token_for, with_token
 from .servers import SMTPServer
@@ -54,37 +57,168 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
-@pytest.fixture
-def make_app():
-    """Build an app from the hermetic environment plus `environ`, with config
-    `overrides`, tables created."""
-    apps = []
+def build_app(create_tables, environ, overrides):
+    app = create_app(
+        {**HERMETIC_SETTINGS, **overrides}, environ={**HERMETIC_ENVIRON, **(environ or {})}
+    )
+    app.jinja_env.bytecode_cache = TEMPLATE_CODE
+    if create_tables:
+        with app.app_context():
+            db.create_all()
+            sync_roles()
+    return app
 
-    def build(create_tables=True, environ=None, **overrides):
-        app = create_app(
-            {**HERMETIC_SETTINGS, **overrides}, environ={**HERMETIC_ENVIRON, **(environ or {})}
-        )
-        app.jinja_env.bytecode_cache = TEMPLATE_CODE
-        if create_tables:
-            with app.app_context():
+
+def reset_limiter(app):
+    if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        with app.app_context():
+            limiter.reset()  # one limiter per process: no counts from the previous test
+
+
+def dispose(app):
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def structure(app):
+    """What a test could add to an app: its routes, hooks, handlers, extensions and
+    middleware. An app whose structure a test changed is not lent again."""
+    hooks = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+        app.template_context_processors,
+        app.url_value_preprocessors,
+        app.url_default_functions,
+    )
+    return (
+        [rule.rule for rule in app.url_map.iter_rules()],
+        dict(app.view_functions),
+        [{key: list(functions) for key, functions in hook.items()} for hook in hooks],
+        list(app.teardown_appcontext_funcs),
+        [
+            (blueprint, code, exception, handler)
+            for blueprint, codes in app.error_handler_spec.items()
+            for code, handlers in codes.items()
+            for exception, handler in handlers.items()
+        ],
+        dict(app.jinja_env.globals),
+        dict(app.jinja_env.filters),
+        sorted(key for key in app.extensions if key != "outage_logs"),
+        dict(app.blueprints),
+        sorted(app.cli.commands),  # names: `flask db` replaces itself on first use
+        app.wsgi_app,
+    )
+
+
+class LentApp:
+    """One app lent to test after test, as long as they ask for the same settings, no
+    other app was built since and no test changed its structure; before each test it is
+    put back in the state of a freshly built app (config, tables, caches, page front,
+    rate limits, outage logs, logging). Building an app (routes, OpenAPI document,
+    extensions) was most of the suite's time."""
+
+    def __init__(self, key, app, settings, create_tables):
+        self.key = key
+        self.app = app
+        self.settings = settings
+        self.create_tables = create_tables
+        self.config = dict(app.config)
+        self.structure = structure(app)
+        front = page_front(app)
+        self.front = None if front is None else dict(vars(front))
+
+    def usable_for(self, key):
+        # Every create_app binds the process-wide Api (and limiter, logging) to its app:
+        # once another app was built, this one is built anew.
+        return key == self.key and getattr(api, "_app", None) is self.app
+
+    def unchanged(self):
+        return structure(self.app) == self.structure
+
+    def reset(self):
+        app = self.app
+        app.config.clear()
+        app.config.update(self.config)
+        app.extensions.pop("outage_logs", None)
+        # The checks Flask makes on a new app: a test may add hooks before its requests.
+        app._got_first_request = False
+        front = page_front(app)
+        if front is not None:
+            vars(front).update(self.front)
+            front.local.clear()
+        configure_logging(self.settings)
+        with app.app_context():
+            for backend in app.extensions.get("cache", {}).values():
+                backend.clear()
+            if self.create_tables:
+                db.drop_all()
                 db.create_all()
                 sync_roles()
-        if app.config["RATELIMIT_STORAGE_URI"] == "memory://":
-            with app.app_context():
-                limiter.reset()  # one limiter per process: no counts from the previous test
+        reset_limiter(app)
+
+
+@pytest.fixture(scope="session")
+def lent_apps():
+    """The app lent to the tests of this process (one at a time)."""
+    lent = []
+    yield lent
+    for entry in lent:
+        dispose(entry.app)
+
+
+@pytest.fixture
+def make_app(lent_apps):
+    """Build an app from the hermetic environment plus `environ`, with config
+    `overrides`, tables created. With reuse=True the app may be the one the previous
+    test used, reset to its freshly built state (for tests that change neither the
+    app's structure nor the process-wide state behind it)."""
+    apps = []
+    lent = []
+
+    def build(create_tables=True, environ=None, reuse=False, **overrides):
+        if reuse:
+            key = (
+                create_tables,
+                repr(sorted((environ or {}).items())),
+                repr(sorted(overrides.items())),
+            )
+            if lent_apps and lent_apps[0].usable_for(key):
+                entry = lent_apps[0]
+                entry.reset()
+            else:
+                for entry in lent_apps:
+                    dispose(entry.app)
+                lent_apps.clear()
+                settings = load_settings(
+                    {**HERMETIC_ENVIRON, **(environ or {})}, {**HERMETIC_SETTINGS, **overrides}
+                )
+                app = build_app(create_tables, environ, overrides)
+                reset_limiter(app)
+                entry = LentApp(key, app, settings, create_tables)
+                lent_apps.append(entry)
+            lent.append(entry)
+            return entry.app
+        app = build_app(create_tables, environ, overrides)
+        reset_limiter(app)
         apps.append(app)
         return app
 
     yield build
     for app in apps:
-        with app.app_context():
+        dispose(app)
+    for entry in lent:
+        with entry.app.app_context():
             db.session.remove()
-            db.engine.dispose()
+        if entry in lent_apps and not entry.unchanged():
+            lent_apps.remove(entry)
+            dispose(entry.app)
 
 
 @pytest.fixture
 def app(make_app):
-    return make_app()
+    return make_app(reuse=True)
 
 
 @pytest.fixture

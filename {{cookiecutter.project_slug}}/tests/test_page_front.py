@@ -10,6 +10,8 @@ from flask import make_response
 from flask_caching.backends.simplecache import SimpleCache
 
 from {{ cookiecutter.package_name }}.caching.front import (
+    CLEAR_CHECK_SECONDS,
+    GENERATION_KEY,
     CachedPage,
     LocalPages,
     PageFront,
@@ -45,6 +47,7 @@ def worker(make_app, shared, clock, **config):
     front = page_front(app)
     front.shared = shared
     front.clock = clock
+    front.monotonic = clock
     front.local = LocalPages(seconds=5, max_pages=10, max_bytes=2**20, clock=clock)
     return app
 
@@ -167,6 +170,66 @@ def test_another_workers_copy_outlives_an_invalidation_by_at_most_the_local_time
     clock.now += 5  # MICRO_CACHE_TIMEOUT of the local tier
     second.get("/")
     assert len(render_count) == 2
+
+
+def test_a_clear_of_the_shared_cache_reaches_another_workers_copy_within_a_second(
+    make_app, render_count
+):
+    shared, clock = SimpleCache(), Clock()
+    second = worker(make_app, shared, clock).test_client()
+    second.get("/")  # renders; both tiers keep it
+    shared.clear()  # `flask cache clear`, run by another process
+    clock.now += CLEAR_CHECK_SECONDS / 2
+    second.get("/")
+    assert len(render_count) == 1  # its own copy: it looked for a clear half a second ago
+    clock.now += CLEAR_CHECK_SECONDS / 2
+    second.get("/")
+    assert len(render_count) == 2  # gone, long before MICRO_CACHE_TIMEOUT (5 s)
+
+
+def test_the_clear_command_reaches_a_worker_it_does_not_run_in(make_app, render_count):
+    command_app = make_app()  # the process of `flask cache clear`
+    clock = Clock()
+    server = worker(make_app, page_front(command_app).shared, clock).test_client()
+    server.get("/")
+    result = command_app.test_cli_runner().invoke(args=["cache", "clear"])
+    assert result.exit_code == 0, result.output
+    clock.now += CLEAR_CHECK_SECONDS
+    server.get("/")
+    assert len(render_count) == 2
+
+
+class CountingCache(SimpleCache):
+    def __init__(self):
+        super().__init__()
+        self.reads = []
+
+    def get(self, key):
+        self.reads.append(key)
+        return super().get(key)
+
+
+def test_hits_look_for_a_clear_once_per_interval_not_once_per_request(make_app):
+    shared, clock = CountingCache(), Clock()
+    client = worker(make_app, shared, clock).test_client()
+    client.get("/")
+    shared.reads.clear()
+    for _ in range(128):
+        clock.now += CLEAR_CHECK_SECONDS / 64
+        assert client.get("/").status_code == 200
+    # Two seconds of hits from this process's copy: two reads of the token, nothing else.
+    assert shared.reads == [GENERATION_KEY, GENERATION_KEY]
+
+
+def test_a_worker_that_cannot_reach_the_cache_server_keeps_serving(make_app, render_count):
+    shared, clock = SimpleCache(), Clock()
+    client = worker(make_app, shared, clock).test_client()
+    client.get("/")
+    shared.get = lambda key: None  # what the failsafe wrapper answers during an outage
+    shared.add = lambda key, value, timeout=None: False
+    clock.now += CLEAR_CHECK_SECONDS
+    assert client.get("/").status_code == 200
+    assert len(render_count) == 2  # its copy went: nobody can tell whether it is still good
 
 
 def test_a_stale_own_copy_gives_way_to_a_fresh_shared_one(make_app, render_count):

@@ -74,7 +74,9 @@ def clear_cache() -> None:
         ) from error
     if not cleared:
         raise click.ClickException("The cache backend did not confirm the clear.")
-    # This process's copies of pages go too; a running server's within MICRO_CACHE_TIMEOUT.
+    # This process's copies of pages go too; a running server's within CLEAR_CHECK_SECONDS,
+    # once it sees that the clear removed the page front's generation token (front.py).
+    # Its micro-cached values (caching/tiers.py) expire within MICRO_CACHE_TIMEOUT.
     front = page_front(current_app)
     if front is not None:
         front.local.clear()

@@ -95,6 +95,9 @@ def read_settings(env: EnvReader) -> dict[str, Any]:
     }
     settings.update(cache_settings(env, default_prefix="{{ cookiecutter.package_name }}"))
     settings.update(account_settings(env))
+    {%- if cookiecutter.background_jobs == "celery" %}
+    settings.update(job_settings(env))
+    {%- endif %}
     {%- if cookiecutter.use_sentry %}
     settings.update(sentry_settings(env))
     {%- endif %}
@@ -136,6 +139,9 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         "EMAIL_CHANGE_TOKEN_MAX_AGE": env.integer(
             "EMAIL_CHANGE_TOKEN_MAX_AGE", 24 * hour, minimum=60
         ),
+        # Accounts never confirmed are removed this many days after registering
+        # (auth/cleanup.py), which frees their address for a new registration.
+        "UNCONFIRMED_ACCOUNT_DAYS": env.integer("UNCONFIRMED_ACCOUNT_DAYS", 7, minimum=1),
         "REMEMBER_COOKIE_NAME": "remember_token",
         "REMEMBER_COOKIE_DURATION": env.integer("REMEMBER_COOKIE_DAYS", 14, minimum=1) * 24 * hour,
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -150,6 +156,38 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         # A CSRF token lives as long as the session that holds it.
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+{%- if cookiecutter.background_jobs == "celery" %}
+
+
+def job_settings(env: EnvReader) -> dict[str, Any]:
+    """The Celery queue (jobs.py)."""
+    return {
+        # redis://host:6379/1 or amqp://user:password@host:5672/vhost. Empty: no broker,
+        # jobs run on a thread of the web process (development, tests).
+        "CELERY_BROKER_URL": env.text("CELERY_BROKER_URL", ""),
+        # Apps sharing one broker keep their jobs apart by queue name.
+        "CELERY_QUEUE": env.token("CELERY_QUEUE", "{{ cookiecutter.package_name }}"),
+        # Longest wait, in seconds, to connect to the broker or hand it a job; after a
+        # failure the web process sends e-mail itself for CELERY_BROKER_RETRY_INTERVAL
+        # seconds before it tries the broker again.
+        "CELERY_BROKER_TIMEOUT": env.number("CELERY_BROKER_TIMEOUT", 2.0),
+        "CELERY_BROKER_RETRY_INTERVAL": env.integer("CELERY_BROKER_RETRY_INTERVAL", 30, minimum=0),
+        # Redis only: a job taken by a worker that dies comes back to the queue after
+        # this many seconds. It must exceed the longest job (RabbitMQ needs none: it
+        # requeues a dead worker's jobs when its connection drops).
+        "CELERY_VISIBILITY_TIMEOUT": env.integer("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1),
+        # A failed job is retried this many times, waiting about 2, 4, 8... seconds
+        # (at most CELERY_RETRY_BACKOFF_MAX) in between.
+        "CELERY_MAX_RETRIES": env.integer("CELERY_MAX_RETRIES", 10, minimum=0),
+        "CELERY_RETRY_BACKOFF": env.number("CELERY_RETRY_BACKOFF", 2.0),
+        "CELERY_RETRY_BACKOFF_MAX": env.integer("CELERY_RETRY_BACKOFF_MAX", 600, minimum=1),
+        # Where `celery beat` records when each scheduled job last ran. Empty: in the
+        # instance folder.
+        "CELERY_BEAT_SCHEDULE_FILE": env.text("CELERY_BEAT_SCHEDULE_FILE", ""),
+    }
+{%- endif %}
 
 
 def rate_limit(env: EnvReader, name: str, default: str) -> str:

@@ -32,6 +32,7 @@ def accounts_database_url(tmp_path_factory):
 def app(make_app, accounts_database_url, smtp_server):
     """An app on the migrated database, mailing to the real SMTP server."""
     app = make_app(
+        reuse=True,
         create_tables=False,
         SQLALCHEMY_DATABASE_URI=accounts_database_url,
         MAIL_SERVER="127.0.0.1",

@@ -1,5 +1,5 @@
-"""Flask commands for accounts: `flask users create-admin|list`, `flask users token
-create|list|revoke`, `flask roles sync`."""
+"""Flask commands for accounts: `flask users create-admin|list|purge-unconfirmed`,
+`flask users token create|list|revoke`, `flask roles sync`."""
 
 import os
 import sys
@@ -109,6 +109,22 @@ def list_users() -> None:
         state = "confirmed" if user.confirmed else "unconfirmed"
         seen = user.last_seen.strftime("%Y-%m-%d %H:%M") if user.last_seen else "never"
         click.echo(f"{user.id}\t{user.email}\t{role}\t{state}\tlast seen {seen}")
+
+
+@users_cli.command("purge-unconfirmed")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Age in days of the accounts to remove (default: UNCONFIRMED_ACCOUNT_DAYS).",
+)
+def purge_unconfirmed_command(days: int | None) -> None:
+    """Remove the accounts never confirmed within DAYS days of registering."""
+    from .cleanup import purge_unconfirmed
+
+    days = days or current_app.config["UNCONFIRMED_ACCOUNT_DAYS"]
+    removed = purge_unconfirmed(days)
+    click.echo(f"Removed {removed} account(s) left unconfirmed for more than {days} days.")
 
 
 @users_cli.group("token")

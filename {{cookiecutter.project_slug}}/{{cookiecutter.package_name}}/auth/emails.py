@@ -2,7 +2,8 @@
 
 Each function here is a background job (mail.in_background): it gets plain values,
 looks the account up itself, and decides whether anything is sent, so the request
-that started it costs the same whatever the answer.
+that started it costs the same whatever the answer. Each may run twice (a retry) and
+still sends what is right at that moment: a confirmed account gets no second link.
 """
 
 from ..extensions import db
@@ -79,3 +80,16 @@ def send_link(
     token signed for that purpose with `payload`."""
     link = external_url(purpose.endpoint, token=make_token(purpose, payload))
     send_email(to or user.email, subject, template, user=user, link=link, **context)
+
+
+# The jobs a queued message may name{%- if cookiecutter.background_jobs == "celery" %} (jobs.send_mail){%- endif %}: nothing else runs by name.
+MAIL_JOBS = {
+    job.__name__: job
+    for job in (
+        send_confirmation,
+        resend_confirmation_if_waiting,
+        send_already_registered,
+        send_password_reset_if_registered,
+        send_email_change,
+    )
+}

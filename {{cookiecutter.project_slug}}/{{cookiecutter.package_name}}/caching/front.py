@@ -12,11 +12,17 @@ worker renders it (a lock taken with `add` on the shared backend) while the othe
 serve the stale copy, or wait up to PAGE_CACHE_WAIT seconds for the new one.
 
 Invalidation: by namespace (a release's keys carry its version; `flask cache clear`
-empties the app's namespace) and by page (`forget_page`). Another process's own copy
-lives at most MICRO_CACHE_TIMEOUT seconds more. A cache outage is a miss (the failsafe
-wrapper): pages are rendered as if there were no cache.
+empties the app's namespace) and by page (`forget_page`). After `flask cache clear`, run
+anywhere, every process drops its own copies within CLEAR_CHECK_SECONDS: the shared
+cache holds a generation token that the clear removes, and each process reads it at most
+once per CLEAR_CHECK_SECONDS (never once per hit: a hit costs no round trip; memcached
+adds the seconds its processes trust their namespace generation, memcached.py). After
+`forget_page`, another process's own copy lives at most MICRO_CACHE_TIMEOUT seconds
+more. A cache outage is a miss (the failsafe wrapper): pages are rendered as if there
+were no cache.
 """
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -41,6 +47,13 @@ STALE_FACTOR = 2
 PER_RESPONSE_HEADERS = frozenset({"date"})
 # Sent with a 304: what the 200 would have said about caching (RFC 9110, 15.4.5).
 NOT_MODIFIED_HEADERS = frozenset({"cache-control", "etag", "expires", "vary", "content-location"})
+# How often a process asks the shared cache whether it was cleared: the longest another
+# process's own copies outlive `flask cache clear` (plus one request to notice).
+CLEAR_CHECK_SECONDS = 1.0
+# In the shared cache: a token that `flask cache clear` removes with every other key
+# of the app. A process that finds another token (or none) drops its own copies.
+GENERATION_KEY = "page-front:generation"
+_NOT_READ = object()
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -121,6 +134,9 @@ class PageFront:
         self.local = local
         self.clock = clock  # wall clock: freshness stamps are compared across machines
         self.sleep = time.sleep  # tests replace both to move time on without waiting
+        self.monotonic = time.monotonic  # when to look for a clear again; tests replace it
+        self._generation: Any = _NOT_READ
+        self._next_clear_check = float("-inf")
         config = flask_app.config
         self.default_timeout = config["CACHE_DEFAULT_TIMEOUT"] or 300
         self.wait = config["PAGE_CACHE_WAIT"]
@@ -184,6 +200,7 @@ class PageFront:
     def _lookup(self, key: str) -> CachedPage | None:
         """The freshest copy: this process's, else the shared one (which another worker
         may have rendered anew), else a stale one, else None."""
+        self._follow_clears()
         page = self.local.get(key)
         if page is not None and page.fresh_until > self.clock():
             return page
@@ -193,6 +210,26 @@ class PageFront:
         if shared.fresh_until > self.clock():
             self.local.put(key, shared)
         return shared
+
+    def _follow_clears(self) -> None:
+        """Drop this process's copies once the shared cache was cleared (by `flask cache
+        clear` in any process, or on any machine): one read of the shared cache per
+        CLEAR_CHECK_SECONDS, a comparison of two clock readings otherwise."""
+        now = self.monotonic()
+        if now < self._next_clear_check:
+            return
+        self._next_clear_check = now + CLEAR_CHECK_SECONDS
+        generation = self.shared.get(GENERATION_KEY)
+        if generation is None:
+            # First use, or cleared since: a new token, the first process's if several race.
+            token = secrets.token_hex(8)
+            added = self.shared.add(GENERATION_KEY, token, timeout=0)
+            generation = token if added else self.shared.get(GENERATION_KEY)
+        if generation != self._generation:
+            # Cleared (or this process's first look, or an outage: copies are then not
+            # kept anyway). Dropping copies that were still good costs one shared read each.
+            self.local.clear()
+            self._generation = generation
 
     def _keep(self, key: str, page: CachedPage, timeout: int) -> None:
         # This process keeps only what every process can see: during an outage, nothing
@@ -337,7 +374,8 @@ def page_front(app: Flask) -> PageFront | None:
 
 def forget_page(app: Flask, path: str, query: Mapping[str, str] | None = None) -> None:
     """Drop a page everywhere (this process's copy at once, other processes' within
-    MICRO_CACHE_TIMEOUT seconds), e.g. after a change it shows."""
+    MICRO_CACHE_TIMEOUT seconds; `flask cache clear` reaches them sooner), e.g. after
+    a change it shows."""
     front = page_front(app)
     if front is not None:
         front.forget_page(path, urlencode(sorted((query or {}).items())))

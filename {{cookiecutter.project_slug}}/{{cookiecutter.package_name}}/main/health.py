@@ -49,21 +49,41 @@ def check_cache() -> dict[str, Any]:
 
 
 def collect_status() -> dict[str, str]:
-    """{"status": "ok|degraded|down", "database": "ok|down", "cache": "ok|down|off"}"""
+    """{"status": "ok|degraded|down", "database": "ok|down", "cache": "ok|down|off"
+    {%- if cookiecutter.background_jobs == "celery" %},
+    "broker": "ok|down|off"}. Without the broker e-mail still goes out, from the web
+    process: a broker outage degrades the service without stopping it.{% else %}}{% endif %}"""
     database = check_database()
     cache_state = check_cache()
     log_failures(database, cache_state)
-    if not database["ok"]:
-        overall = "down"
-    elif not cache_state["ok"]:
-        overall = "degraded"
-    else:
-        overall = "ok"
-    return {
-        "status": overall,
+    report = {
         "database": _up_or_down(database),
         "cache": "off" if cache_state.get("off") else _up_or_down(cache_state),
     }
+    {%- if cookiecutter.background_jobs == "celery" %}
+    broker = check_and_log_broker()
+    report["broker"] = "off" if broker.get("off") else _up_or_down(broker)
+    {%- endif %}
+    if not database["ok"]:
+        overall = "down"
+    elif "down" in report.values():
+        overall = "degraded"
+    else:
+        overall = "ok"
+    return {"status": overall, **report}
+{%- if cookiecutter.background_jobs == "celery" %}
+
+
+def check_and_log_broker() -> dict[str, Any]:
+    from ..jobs import broker_outages, check_broker
+
+    broker = check_broker()
+    if broker["ok"]:
+        broker_outages().recovery("Broker answers the status probe again.")
+    else:
+        broker_outages().failure("Broker failed the status probe", broker["error"])
+    return broker
+{%- endif %}
 
 
 def _up_or_down(state: dict[str, Any]) -> str:

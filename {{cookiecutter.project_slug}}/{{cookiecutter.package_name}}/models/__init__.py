@@ -1,7 +1,20 @@
 """Every model, imported here so that Flask-Migrate sees the whole schema."""
 
 from .api_token import ApiToken
+{%- if cookiecutter.background_jobs == "celery" %}
+from .mail_delivery import MailDelivery
+{%- endif %}
 from .task import Task
 from .user import AnonymousUser, Permission, Role, User
 
-__all__ = ["AnonymousUser", "ApiToken", "Permission", "Role", "Task", "User"]
+__all__ = [
+    "AnonymousUser",
+    "ApiToken",
+{%- if cookiecutter.background_jobs == "celery" %}
+    "MailDelivery",
+{%- endif %}
+    "Permission",
+    "Role",
+    "Task",
+    "User",
+]
