@@ -28,7 +28,7 @@ ALLOWED_SKIP = "does not use SASL"
 APP_VARIABLES = re.compile(
     r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*"
     r"|LOG_.*|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS|PROXY_COUNT"
-    r"|PORT|WEB_CONCURRENCY|GUNICORN_.*)$"
+    r"|PORT|WEB_CONCURRENCY|GUNICORN_.*|CELERY_.*)$"
 )
 
 
@@ -58,6 +58,10 @@ def generated_suite_env(row, database_url, **extra):
     if database_url:
         env["DATABASE_URL"] = database_url
     env.update(cache_servers(row))
+    if row["background_jobs"] == "celery":
+        # The worker tests' broker; the generated suite skips them (or fails, in CI)
+        # when it does not answer.
+        env["CELERY_BROKER_URL"] = services.REDIS_URL
     env.update(extra)
     return env
 

@@ -27,6 +27,7 @@ MEMCACHED_SASL_USERNAME = os.environ.get("FORGE_MEMCACHED_SASL_USERNAME", "forge
 MEMCACHED_SASL_PASSWORD = os.environ.get("FORGE_MEMCACHED_SASL_PASSWORD", "forge-secret")
 POSTGRES_URL = os.environ.get("FORGE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MYSQL_URL = os.environ.get("FORGE_MYSQL_URL", "mysql://root@127.0.0.1:3306/")
+RABBITMQ_URL = os.environ.get("FORGE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 
 
 def require(service, reachable, where):
@@ -88,6 +89,10 @@ def host_port(url, default_port):
 
 def require_redis():
     require("Redis", port_open(*host_port(REDIS_URL, 6379)), REDIS_URL)
+
+
+def require_rabbitmq():
+    require("RabbitMQ", port_open(*host_port(RABBITMQ_URL, 5672)), RABBITMQ_URL)
 
 
 def require_memcached(servers):

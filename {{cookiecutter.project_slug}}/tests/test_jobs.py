@@ -154,13 +154,26 @@ def test_a_job_name_that_is_not_a_mail_job_is_dropped(make_app, mailbox, tmp_pat
 
 
 def test_status_reports_a_broker_that_is_down_as_degraded(make_app, tmp_path):
-    app = make_app(CELERY_BROKER_URL=f"redis://127.0.0.1:{free_port()}/0", LOG_DIR=str(tmp_path))
-    response = app.test_client().get("/status")
-    assert response.status_code == 200
-    assert response.get_json() == {
-        "status": "degraded",
-        "database": "ok",
-        "cache": "ok",
-        "broker": "down",
-    }
-    assert "Broker failed the status probe" in log_text(tmp_path)
+    with ClosingServer() as broker:
+        app = make_app(
+            CELERY_BROKER_URL=f"redis://127.0.0.1:{broker.port}/0", LOG_DIR=str(tmp_path)
+        )
+        clock = FakeClock()
+        app.extensions["broker_breaker"] = {"breaker": BrokerBreaker(30, clock=clock)}
+        client = app.test_client()
+        response = client.get("/status")
+        assert response.status_code == 200
+        assert response.get_json() == {
+            "status": "degraded",
+            "database": "ok",
+            "cache": "ok",
+            "broker": "down",
+        }
+        assert "Broker failed the status probe" in log_text(tmp_path)
+        # The next probes within the interval answer without asking the broker.
+        tries = broker.connections
+        assert client.get("/status").get_json()["broker"] == "down"
+        assert broker.connections == tries
+        clock.advance(31)
+        assert client.get("/status").get_json()["broker"] == "down"
+        assert broker.connections > tries

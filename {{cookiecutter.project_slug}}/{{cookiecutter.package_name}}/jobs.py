@@ -23,7 +23,7 @@ from celery.schedules import crontab
 from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
-from .outages import OutageLog, outage_log
+from .outages import OutageLog, failure_reason, outage_log
 
 logger = logging.getLogger(__name__)
 
@@ -176,15 +176,18 @@ def enqueue_mail_job(job_name: str, link_base: str, args: Sequence[Any]) -> bool
 
 
 def check_broker() -> dict[str, Any]:
-    """For /status: connect to the broker once, within CELERY_BROKER_TIMEOUT."""
-    from .outages import failure_reason
-
+    """For /status: connect to the broker once, within CELERY_BROKER_TIMEOUT. Within
+    CELERY_BROKER_RETRY_INTERVAL of a failure it is not asked again: a silent broker
+    must not hold a web worker for every probe of the load balancer."""
     if not current_app.config["CELERY_BROKER_URL"]:
         return {"ok": True, "off": True}
+    if not broker_breaker().allows():
+        return {"ok": False, "error": "failed recently; not asked again yet"}
     try:
         with celery_for(current_app).connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1)
+            connection.ensure_connection(max_retries=0)
     except Exception as error:
+        broker_breaker().tripped()
         return {"ok": False, "error": failure_reason(error)}
     return {"ok": True}
 
