@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure the backing services used by the generated-project tests answer on
-# loopback: Redis, PostgreSQL, MariaDB, Memcached and Memcached with SASL.
+# loopback: Redis, PostgreSQL, MariaDB, Memcached, Memcached with SASL and RabbitMQ
+# (the broker of the Celery bakes, guest/guest).
 #
 # Runs as root on Debian 12. Idempotent: a service that already answers is left
 # alone; anything missing is installed with apt-get and started in the
@@ -17,6 +18,7 @@ POSTGRES_PORT=5432
 MARIADB_PORT=3306
 MEMCACHED_PORT="${MEMCACHED_PORT:-11211}"
 MEMCACHED_SASL_PORT="${MEMCACHED_SASL_PORT:-11212}"
+RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 SASL_USER="${MEMCACHED_SASL_USERNAME:-forge}"
 SASL_PASSWORD="${MEMCACHED_SASL_PASSWORD:-forge-secret}"
 SASL_DIR=/var/lib/flask-forge-sasl
@@ -44,6 +46,10 @@ tcp_open() { # port
 
 redis_up() {
     timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$REDIS_PORT; printf 'PING\r\n' >&3; read -r l <&3; [[ \$l == +PONG* ]]" 2>/dev/null
+}
+
+rabbitmq_up() { # the server answers the AMQP 0-9-1 header with its Connection.Start
+    timeout 2 bash -c "exec 3<>/dev/tcp/$HOST/$RABBITMQ_PORT; printf 'AMQP\x00\x00\x09\x01' >&3; head -c 1 <&3 | grep -q ." 2>/dev/null
 }
 
 memcached_up() { # ascii protocol
@@ -137,6 +143,18 @@ ensure_redis() {
     redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" \
         --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log ||
         die "redis failed to start on $HOST:$REDIS_PORT"
+}
+
+# --- RabbitMQ ------------------------------------------------------------------
+
+ensure_rabbitmq() {
+    if rabbitmq_up; then log "rabbitmq already up on $HOST:$RABBITMQ_PORT"; return; fi
+    command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    if rabbitmq_up; then return; fi # the package may have started it
+    log "starting rabbitmq on $HOST:$RABBITMQ_PORT"
+    # guest/guest may log in from loopback only, which is where the tests connect from.
+    RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT="$RABBITMQ_PORT" \
+        rabbitmq-server -detached >/dev/null 2>&1 || die "rabbitmq failed to start on $HOST:$RABBITMQ_PORT"
 }
 
 # --- PostgreSQL ----------------------------------------------------------------
@@ -270,12 +288,14 @@ ensure_postgres
 ensure_mariadb
 ensure_memcached
 ensure_memcached_sasl
+ensure_rabbitmq
 
 wait_for redis redis_up "$REDIS_PORT"
 wait_for postgresql postgres_up "$POSTGRES_PORT"
 wait_for mariadb mariadb_up "$MARIADB_PORT"
 wait_for memcached memcached_up "$MEMCACHED_PORT"
 wait_for memcached-sasl memcached_sasl_up "$MEMCACHED_SASL_PORT"
+WAIT_SECONDS=$((WAIT_SECONDS * 2)) wait_for rabbitmq rabbitmq_up "$RABBITMQ_PORT" # Erlang starts slowly
 
 if command -v python3 >/dev/null; then
     rc=0
@@ -290,4 +310,4 @@ postgres_login_ok || die "postgresql on $HOST:$POSTGRES_PORT refuses user postgr
     die "mariadb on $HOST:$MARIADB_PORT refuses root with an empty password"
 
 log "all services up: redis:$REDIS_PORT postgresql:$POSTGRES_PORT mariadb:$MARIADB_PORT" \
-    "memcached:$MEMCACHED_PORT memcached-sasl:$MEMCACHED_SASL_PORT"
+    "memcached:$MEMCACHED_PORT memcached-sasl:$MEMCACHED_SASL_PORT rabbitmq:$RABBITMQ_PORT"

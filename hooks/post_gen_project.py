@@ -216,6 +216,13 @@ def shipping_notes(answers):
         "docker compose up  (the app with its servers and a mail catcher; Dockerfile, compose.yaml)",
         "make help  (setup, test, lint, migrate, docker-build, ...)",
     ]
+    if answers["background_jobs"] == "celery":
+        notes.append(
+            f"celery --app {answers['package_name']}.jobs worker  (and one `beat`; "
+            "set CELERY_BROKER_URL: README.md, Background jobs)"
+        )
+    if answers["use_kubernetes"]:
+        notes.append("kubectl apply -k k8s/overlays/production  (after the migration Job: k8s/README.md)")
     if answers["use_heroku"]:
         notes.append("heroku create && git push heroku main  (Procfile, app.json)")
     if answers["ci"] == "github":

@@ -37,7 +37,9 @@ SERVERS = {
     "redis": ("redis", "REDIS_URL"),
     "memcached": ("memcached", "MEMCACHED_SERVERS"),
 }
-SERVICE_VARIABLES = {variable for _, variable in SERVERS.values()}
+# background_jobs=celery: the workers' broker is a Redis container too.
+BROKER = ("redis", "CELERY_BROKER_URL")
+SERVICE_VARIABLES = {variable for _, variable in [*SERVERS.values(), BROKER]}
 # What stands in here for the actions the workflow uses.
 STAND_INS = {
     "actions/checkout": "a copy of the bake without its git-ignored files",
@@ -74,6 +76,8 @@ def test_github_files_match_their_schemas(bakes, row, path, schema):
 def test_ci_test_job_has_a_container_for_each_chosen_server(bakes, row):
     job = load_workflow(bakes(row).project_path)["jobs"]["test"]
     chosen = [SERVERS[value] for value in (row["database"], row["cache_backend"]) if value in SERVERS]
+    if row["background_jobs"] == "celery":
+        chosen.append(BROKER)
     containers = job.get("services", {})
     assert set(containers) == {container for container, _ in chosen}
     assert set(job["env"]) & SERVICE_VARIABLES == {variable for _, variable in chosen}
@@ -164,6 +168,9 @@ CI_RUN_ROWS = [
 def local_servers(row):
     """The local servers in place of the CI test job's containers, by variable."""
     servers = cache_servers(row)
+    if row["background_jobs"] == "celery":
+        services.require_redis()
+        servers["CELERY_BROKER_URL"] = services.REDIS_URL
     if row["database"] not in SERVERS:
         yield servers
     else:

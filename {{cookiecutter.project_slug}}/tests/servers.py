@@ -79,7 +79,11 @@ class WebhookServer:
         return [json.loads(body) for _, body in self.bodies]
 
     def __enter__(self):
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        # shutdown() waits for the loop to look at its flag, every poll_interval (0.5 s
+        # by default): once per test that uses the server.
+        threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
         return self
 
     def __exit__(self, *exc):

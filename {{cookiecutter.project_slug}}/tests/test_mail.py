@@ -53,7 +53,7 @@ def test_a_silent_smtp_server_times_out(make_app, tmp_path):
         app = make_app(
             MAIL_SERVER="127.0.0.1",
             MAIL_PORT=silent.getsockname()[1],
-            MAIL_TIMEOUT=0.5,
+            MAIL_TIMEOUT=0.1,
             LOG_DIR=str(tmp_path),
         )
         response = register(app.test_client(), "late@example.org")

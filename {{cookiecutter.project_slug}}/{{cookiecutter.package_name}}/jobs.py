@@ -14,6 +14,7 @@ itself (mail.py), so nothing is lost.
 import functools
 import logging
 import smtplib
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -71,7 +72,7 @@ def celery_config(config: dict[str, Any], instance_path: str, worker: bool) -> d
         # A request hands a job over once: when that fails it sends the mail itself,
         # at once, instead of waiting through the reconnection attempts.
         transport["max_retries"] = 0
-    return {
+    settings = {
         "broker_url": config["CELERY_BROKER_URL"],
         # Celery prefers the variable CELERY_BROKER_URL to broker_url; these two it takes
         # from here, so the app's config (which read that variable) has the last word.
@@ -101,6 +102,12 @@ def celery_config(config: dict[str, Any], instance_path: str, worker: bool) -> d
         "beat_schedule_filename": config["CELERY_BEAT_SCHEDULE_FILE"]
         or f"{instance_path}/celerybeat-schedule",
     }
+    if (
+        config["CELERY_BROKER_URL"].startswith("rediss://")
+        and not config["CELERY_BROKER_TLS_VERIFY"]
+    ):
+        settings["broker_use_ssl"] = {"ssl_cert_reqs": ssl.CERT_NONE}
+    return settings
 
 
 @functools.cache
@@ -157,9 +164,9 @@ def broker_outages() -> OutageLog:
 
 
 def enqueue_mail_job(job_name: str, link_base: str, args: Sequence[Any]) -> bool:
-    """Hand the mail job to the queue; False when there is no broker or it failed, and
+    """Hand the mail job to the broker; False when that failed (or failed recently), and
     the caller must run the job itself."""
-    if not current_app.config["CELERY_BROKER_URL"] or not broker_breaker().allows():
+    if not broker_breaker().allows():
         return False
     try:
         celery_for(current_app).send_task(
@@ -179,8 +186,6 @@ def check_broker() -> dict[str, Any]:
     """For /status: connect to the broker once, within CELERY_BROKER_TIMEOUT. Within
     CELERY_BROKER_RETRY_INTERVAL of a failure it is not asked again: a silent broker
     must not hold a web worker for every probe of the load balancer."""
-    if not current_app.config["CELERY_BROKER_URL"]:
-        return {"ok": True, "off": True}
     if not broker_breaker().allows():
         return {"ok": False, "error": "failed recently; not asked again yet"}
     try:

@@ -56,10 +56,11 @@ def start_mail_jobs(error: BaseException | None = None) -> None:
 
 def hand_over(job: Callable[..., Any], base: str, args: tuple[Any, ...]) -> None:
     {%- if cookiecutter.background_jobs == "celery" %}
-    from .jobs import enqueue_mail_job
+    if current_app.config["CELERY_BROKER_URL"]:
+        from .jobs import enqueue_mail_job  # imports Celery: only where there is a broker
 
-    if enqueue_mail_job(job.__name__, base, args):
-        return
+        if enqueue_mail_job(job.__name__, base, args):
+            return
     {%- endif %}
     start_thread(current_app._get_current_object(), job, base, args)
 

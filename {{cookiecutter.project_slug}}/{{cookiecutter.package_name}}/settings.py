@@ -167,6 +167,8 @@ def job_settings(env: EnvReader) -> dict[str, Any]:
         # redis://host:6379/1 or amqp://user:password@host:5672/vhost. Empty: no broker,
         # jobs run on a thread of the web process (development, tests).
         "CELERY_BROKER_URL": env.text("CELERY_BROKER_URL", ""),
+        # false: accept a rediss:// broker's self-signed certificate (Heroku Key-Value Store).
+        "CELERY_BROKER_TLS_VERIFY": env.flag("CELERY_BROKER_TLS_VERIFY", True),
         # Apps sharing one broker keep their jobs apart by queue name.
         "CELERY_QUEUE": env.token("CELERY_QUEUE", "{{ cookiecutter.package_name }}"),
         # Longest wait, in seconds, to connect to the broker or hand it a job; after a

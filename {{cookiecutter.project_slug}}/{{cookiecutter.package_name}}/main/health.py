@@ -9,7 +9,8 @@ import logging
 import secrets
 from typing import Any
 
-from flask_caching.backends import NullCache
+{% if cookiecutter.background_jobs == "celery" %}from flask import current_app
+{% endif %}from flask_caching.backends import NullCache
 from sqlalchemy import text
 
 from ..caching import BACKEND_NAME
@@ -75,6 +76,8 @@ def collect_status() -> dict[str, str]:
 
 
 def check_and_log_broker() -> dict[str, Any]:
+    if not current_app.config["CELERY_BROKER_URL"]:
+        return {"ok": True, "off": True}
     from ..jobs import broker_outages, check_broker
 
     broker = check_broker()
