@@ -17,7 +17,7 @@ XDIST_VALUE_OPTIONS = ("-n", "--numprocesses", "--dist", "--maxprocesses", "--ma
 APP_VARIABLES = re.compile(
     r"^(APP_ENV|SECRET_KEY|DATABASE_URL|REDIS_.*|MEMCACHE[DI]_.*|MEMCACHIER_.*|CACHE_.*|LOG_.*"
     r"|MAIL_.*|ADMINS|SLACK_WEBHOOK_URL|SENTRY_.*|FLASK_.*|FORWARDED_ALLOW_IPS|PROXY_COUNT|PORT"
-    r"|WEB_CONCURRENCY|GUNICORN_.*|TRUSTED_HOSTS|BASE_URL)$"
+    r"|WEB_CONCURRENCY|GUNICORN_.*|TRUSTED_HOSTS|BASE_URL|CELERY_.*)$"
 )
 
 SUMMARY = re.compile(r"^=*\s*(?:\d+ \w+|no tests ran).* in [\d.]+s.*$", re.MULTILINE)
@@ -69,7 +69,11 @@ def suite_command(project):
 
 def suite_env():
     environ = without_bytecode_switch(os.environ)
-    return {name: value for name, value in environ.items() if not APP_VARIABLES.match(name)}
+    env = {name: value for name, value in environ.items() if not APP_VARIABLES.match(name)}
+    # The project's own virtualenv holds no pytest plugin but xdist (left out here): this
+    # one's (schemathesis' hypothesis, anyio, pytest-cookies...) would load into every run.
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return env
 
 
 def summary_line(stdout):

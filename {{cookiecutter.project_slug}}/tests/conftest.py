@@ -1,4 +1,10 @@
+import gc
 import logging
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 from jinja2 import BytecodeCache
@@ -8,7 +14,7 @@ from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import api, db, limiter
-from {{ cookiecutter.package_name }}.logs import configure_logging
+from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
 from {{ cookiecutter.package_name }}.main import views
 from {{ cookiecutter.package_name }}.settings import load_settings
 
@@ -35,6 +41,28 @@ HERMETIC_ENVIRON = {
 }
 # Whatever the chosen backend, the cache lives in this process.
 HERMETIC_SETTINGS = {"CACHE_BACKEND": "flask_caching.backends.SimpleCache", "CACHE_THRESHOLD": 500}
+
+
+# The modules loaded so far, and those the test modules add (below), live as long as the
+# run: the garbage collector need not walk them again at each full collection.
+gc.freeze()
+
+
+def pytest_collection_finish(session):
+    gc.freeze()
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    # One process: a test module with real processes to run (test_serving.py) starts
+    # them now, on the other cores, instead of one after another when its turn comes.
+    items = {}
+    for item in session.items:
+        if hasattr(getattr(item, "module", None), "start_early"):
+            items.setdefault(item.module, []).append(item)
+    for module, selected in items.items():
+        directory = Path(tempfile.mkdtemp(prefix=f"{module.__name__}-"))
+        stop = module.start_early(selected, directory)
+        session.config.add_cleanup(lambda path=directory: shutil.rmtree(path, ignore_errors=True))
+        session.config.add_cleanup(stop)
 
 
 class SharedTemplateCode(BytecodeCache):
@@ -112,6 +140,23 @@ def structure(app):
     )
 
 
+def logging_state():
+    """What configure_logging set up, to tell whether a test changed it since (pytest
+    adds and removes its own capturing handlers around each test)."""
+    loggers = [logging.getLogger(), *map(logging.getLogger, LIBRARY_LOGGERS)]
+    return [
+        (
+            logger.level,
+            [
+                (handler, handler.level, list(handler.filters))
+                for handler in logger.handlers
+                if not type(handler).__module__.startswith("_pytest.")
+            ],
+        )
+        for logger in loggers
+    ] + [sys.stderr]
+
+
 class LentApp:
     """One app lent to test after test, as long as they ask for the same settings, no
     other app was built since and no test changed its structure; before each test it is
@@ -128,6 +173,7 @@ class LentApp:
         self.structure = structure(app)
         front = page_front(app)
         self.front = None if front is None else dict(vars(front))
+        self.logging = logging_state()
 
     def usable_for(self, key):
         # Every create_app binds the process-wide Api (and limiter, logging) to its app:
@@ -148,13 +194,17 @@ class LentApp:
         if front is not None:
             vars(front).update(self.front)
             front.local.clear()
-        configure_logging(self.settings)
+        if logging_state() != self.logging:
+            configure_logging(self.settings)
+            self.logging = logging_state()
         with app.app_context():
             for backend in app.extensions.get("cache", {}).values():
                 backend.clear()
             if self.create_tables:
-                db.drop_all()
-                db.create_all()
+                # Empty tables: SQLite numbers rows from 1 again, as in new tables.
+                with db.engine.begin() as connection:
+                    for table in reversed(db.metadata.sorted_tables):
+                        connection.execute(table.delete())
                 sync_roles()
         reset_limiter(app)
 

@@ -16,7 +16,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_for(condition, timeout=10.0, interval=0.05):
+def wait_for(condition, timeout=10.0, interval=0.01):
     """Poll until condition() is truthy; return its last value."""
     deadline = time.monotonic() + timeout
     while True:

@@ -20,7 +20,12 @@ from .servers import SilentServer, free_port
 {%- endif %}
 
 # Short, so the tests are quick; no test asserts how long anything took.
+{%- if cookiecutter.database == "sqlite" %}
+# SQLite's busy timeout takes a fraction of a second (servers' timeouts are whole seconds).
+TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 0.2}
+{%- else %}
 TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 1}
+{%- endif %}
 # Far beyond what the timeouts above allow a request: only a hang takes this long.
 HANG_LIMIT = 60
 PAGES = [
@@ -34,10 +39,10 @@ SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Fram
 {%- if cookiecutter.database == "sqlite" %}
 
 
-@pytest.fixture
-def unreachable_url(tmp_path):
+@pytest.fixture(scope="module")
+def unreachable_url(tmp_path_factory):
     """A SQLite file that cannot be opened: its directory does not exist."""
-    return f"sqlite:///{tmp_path}/missing/app.sqlite"
+    return f"sqlite:///{tmp_path_factory.mktemp('unreachable')}/missing/app.sqlite"
 
 
 @pytest.fixture
@@ -78,7 +83,9 @@ def silent_url():
 
 @pytest.fixture
 def unreachable_app(make_app, unreachable_url):
-    return make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
+    return make_app(
+        reuse=True, create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS
+    )
 
 
 def get_within_hang_limit(client, path, **kwargs):

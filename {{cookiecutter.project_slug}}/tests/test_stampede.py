@@ -63,7 +63,7 @@ def test_without_a_value_others_wait_for_the_recomputation(context):
         with context.app_context():
             store("from the other worker", fresh_for=60)
 
-    timer = threading.Timer(0.1, other_worker_stores)
+    timer = threading.Timer(0.02, other_worker_stores)
     timer.start()
     compute = Computation()
     try:
@@ -77,7 +77,7 @@ def test_without_a_value_others_wait_for_the_recomputation(context):
 def test_waiting_is_bounded_then_the_caller_computes(context):
     cache.add(f"{KEY}:recomputing", True)  # a holder that never finishes
     compute = Computation("computed here")
-    assert get_or_recompute(cache, KEY, compute, fresh_for=60, wait=0.1) == "computed here"
+    assert get_or_recompute(cache, KEY, compute, fresh_for=60, wait=0.02) == "computed here"
     assert compute.calls == 1
 
 

@@ -5,17 +5,18 @@ server: every flow is checked on the database the project is deployed on.
 
 import os
 import threading
+import weakref
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.models import ApiToken, Task, User
 from {{ cookiecutter.package_name }}.settings import database_url
-from tests.integration.conftest import unavailable
+from tests.integration.conftest import unavailable, without_fsync
 
 
 @pytest.fixture(scope="session")
@@ -28,10 +29,9 @@ def accounts_database_url(tmp_path_factory):
     return url
 
 
-def no_fsync(connection, record):
-    """The file is thrown away after the run: no commit needs to wait for the disk
-    (SQLite syncs every commit by default, most of these tests' time on a busy disk)."""
-    connection.execute("PRAGMA synchronous = OFF")
+# The apps that ran the migrations: an app lent again (conftest.py) finds its database
+# as it left it, migrated.
+MIGRATED = weakref.WeakSet()
 
 
 @pytest.fixture
@@ -45,15 +45,15 @@ def app(make_app, accounts_database_url, smtp_server):
         MAIL_PORT=smtp_server.port,
     )
     with app.app_context():
-        engine = db.engine
-        if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", no_fsync):
-            event.listen(engine, "connect", no_fsync)
+        without_fsync(db.engine)
         try:
             db.session.execute(select(1))
         except Exception as error:
             backend = make_url(accounts_database_url).get_backend_name()
             unavailable(f"database {backend}", str(error).splitlines()[0])
-        upgrade()  # the roles come from migration 0002, as in a deployment
+        if app not in MIGRATED:
+            upgrade()  # the roles come from migration 0002, as in a deployment
+            MIGRATED.add(app)
     smtp_server.messages.clear()
     yield app
     # Mails still on their way must not land in the next test's mailbox.

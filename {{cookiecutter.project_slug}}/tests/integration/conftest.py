@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
+from sqlalchemy import event
 
 from {{ cookiecutter.package_name }}.settings import load_settings
 
@@ -34,6 +35,17 @@ def unavailable(service: str, reason: str):
     if REQUIRE_SERVICES:
         pytest.fail(message + " (REQUIRE_SERVICES or CI is set)", pytrace=False)
     pytest.skip(message)
+
+
+def without_fsync(engine):
+    """A SQLite file the tests throw away: no commit needs to wait for the disk (SQLite
+    syncs every commit by default, most of these tests' time on a busy disk)."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _no_fsync):
+        event.listen(engine, "connect", _no_fsync)
+
+
+def _no_fsync(connection, record):
+    connection.execute("PRAGMA synchronous = OFF")
 
 
 def cache_environment(project_dir: Path = PROJECT_DIR) -> dict[str, str]:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Task
 from {{ cookiecutter.package_name }}.settings import database_url
-from tests.integration.conftest import unavailable
+from tests.integration.conftest import unavailable, without_fsync
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +33,7 @@ def migrated_app(make_app, tmp_path):
         pytest.fail(f"refusing to drop tables in {make_url(url)!r}: its name lacks 'test'")
     app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
+        without_fsync(db.engine)
         try:
             db.session.execute(select(1))
         except Exception as error:
@@ -117,7 +118,9 @@ def statement_outlasting_one_second(url):
 
 def test_a_statement_outlasting_the_read_timeout_is_a_503(migrated_app, make_app):
     url = migrated_app.config["SQLALCHEMY_DATABASE_URI"]
-    app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=url, DATABASE_READ_TIMEOUT=1)
+    # SQLite's busy timeout takes a fraction of a second; the servers' timeouts, seconds.
+    timeout = 0.2 if url.startswith("sqlite") else 1
+    app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=url, DATABASE_READ_TIMEOUT=timeout)
     client = app.test_client()
     with statement_outlasting_one_second(url) as statement:
 
