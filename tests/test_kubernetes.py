@@ -53,10 +53,14 @@ def k8s_row(**choices):
     return {**{option: defaults()[option] for option in MATRIX[0]}, "use_kubernetes": True, **choices}
 
 
+# Every value of each option the manifests depend on (database, cache backend, jobs,
+# Sentry) appears in some row.
 ROWS = [
     k8s_row(database="postgresql", cache_backend="redis", background_jobs="none"),
     k8s_row(database="mysql", cache_backend="memcached", background_jobs="celery", use_sentry=True),
     k8s_row(database="postgresql", cache_backend="filesystem", background_jobs="celery"),
+    k8s_row(database="mysql", cache_backend="simple", background_jobs="none"),
+    k8s_row(database="postgresql", cache_backend="null", background_jobs="celery"),
 ]
 
 
