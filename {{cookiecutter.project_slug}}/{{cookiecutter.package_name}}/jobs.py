@@ -57,20 +57,18 @@ def make_celery(app: Flask, worker: bool = False) -> Celery:
 def celery_config(config: dict[str, Any], instance_path: str, worker: bool) -> dict[str, Any]:
     timeout = config["CELERY_BROKER_TIMEOUT"]
     visibility = config["CELERY_VISIBILITY_TIMEOUT"]
-    transport = {
+    transport: dict[str, Any] = {
         # Redis: how soon a dead worker's job comes back, and how often workers look.
         "visibility_timeout": visibility,
         "unacked_restore_interval": max(1, min(10, visibility // 4)),
         "unacked_restore_throttle": 1,
         "socket_connect_timeout": timeout,
-        "socket_timeout": timeout,
-        # RabbitMQ (py-amqp).
-        "read_timeout": timeout,
-        "write_timeout": timeout,
     }
     if not worker:
-        # A request hands a job over once: when that fails it sends the mail itself,
-        # at once, instead of waiting through the reconnection attempts.
+        # A request hands a job over once, within the timeout (Redis, then RabbitMQ's
+        # py-amqp): when that fails it sends the mail itself, at once, instead of waiting
+        # through reconnection attempts. A worker keeps Celery's patient defaults.
+        transport.update(socket_timeout=timeout, read_timeout=timeout, write_timeout=timeout)
         transport["max_retries"] = 0
     settings = {
         "broker_url": config["CELERY_BROKER_URL"],
