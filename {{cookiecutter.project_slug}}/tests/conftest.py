@@ -16,7 +16,6 @@ from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import api, db, limiter
 from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
 from {{ cookiecutter.package_name }}.main import views
-from {{ cookiecutter.package_name }}.settings import load_settings
 
 from .account_helpers import add_user, log_in_for_api, token_for, with_token
 from .servers import SMTPServer
@@ -164,10 +163,9 @@ class LentApp:
     rate limits, outage logs, logging). Building an app (routes, OpenAPI document,
     extensions) was most of the suite's time."""
 
-    def __init__(self, key, app, settings, create_tables):
+    def __init__(self, key, app, create_tables):
         self.key = key
         self.app = app
-        self.settings = settings
         self.create_tables = create_tables
         self.config = dict(app.config)
         self.structure = structure(app)
@@ -195,7 +193,7 @@ class LentApp:
             vars(front).update(self.front)
             front.local.clear()
         if logging_state() != self.logging:
-            configure_logging(self.settings)
+            configure_logging(self.config)  # the settings, as the new app's config
             self.logging = logging_state()
         with app.app_context():
             for backend in app.extensions.get("cache", {}).values():
@@ -241,12 +239,9 @@ def make_app(lent_apps):
                 for entry in lent_apps:
                     dispose(entry.app)
                 lent_apps.clear()
-                settings = load_settings(
-                    {**HERMETIC_ENVIRON, **(environ or {})}, {**HERMETIC_SETTINGS, **overrides}
-                )
                 app = build_app(create_tables, environ, overrides)
                 reset_limiter(app)
-                entry = LentApp(key, app, settings, create_tables)
+                entry = LentApp(key, app, create_tables)
                 lent_apps.append(entry)
             lent.append(entry)
             return entry.app
