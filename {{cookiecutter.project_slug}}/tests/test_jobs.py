@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.jobs import MAIL_TASK, BrokerBreaker, celery_for
+from {{ cookiecutter.package_name }}.jobs import MAIL_TASK, celery_for
+from {{ cookiecutter.package_name }}.outages import RetryPause
 
 from .account_helpers import add_user, flashes, received, register
 from .clocks import FakeClock
@@ -81,7 +82,7 @@ def test_a_silent_broker_costs_one_timeout_then_is_skipped(make_app, mailbox, tm
             LOG_DIR=str(tmp_path),
         )
         clock = FakeClock()
-        app.extensions["broker_breaker"] = {"breaker": BrokerBreaker(30, clock=clock)}
+        app.extensions["broker_pause"] = RetryPause(30, clock=clock)
         client = app.test_client()
 
         assert register(client, "first@example.org").status_code == 302
@@ -160,7 +161,7 @@ def test_status_reports_a_broker_that_is_down_as_degraded(make_app, tmp_path):
             CELERY_BROKER_URL=f"redis://127.0.0.1:{broker.port}/0", LOG_DIR=str(tmp_path)
         )
         clock = FakeClock()
-        app.extensions["broker_breaker"] = {"breaker": BrokerBreaker(30, clock=clock)}
+        app.extensions["broker_pause"] = RetryPause(30, clock=clock)
         client = app.test_client()
         response = client.get("/status")
         assert response.status_code == 200

@@ -15,8 +15,7 @@ import functools
 import logging
 import smtplib
 import ssl
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from celery import Celery, Task, shared_task
@@ -24,7 +23,7 @@ from celery.schedules import crontab
 from flask import Flask, current_app, g
 from sqlalchemy.exc import SQLAlchemyError
 
-from .outages import OutageLog, failure_reason, outage_log
+from .outages import OutageLog, RetryPause, failure_reason, outage_log
 
 logger = logging.getLogger(__name__)
 
@@ -129,29 +128,14 @@ def __getattr__(name: str) -> Any:
 # Enqueueing, in the web process
 
 
-class BrokerBreaker:
-    """After a failed hand-over, skip the broker for `interval` seconds: a broker that
-    does not answer would otherwise cost every request the whole timeout."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.interval = interval
-        self.clock = clock  # tests put a clock they can advance here
-        self.open_until = float("-inf")
-
-    def allows(self) -> bool:
-        return self.clock() >= self.open_until
-
-    def tripped(self) -> None:
-        self.open_until = self.clock() + self.interval
-
-
-def broker_breaker() -> BrokerBreaker:
-    breakers = current_app.extensions.setdefault("broker_breaker", {})
-    if "breaker" not in breakers:
-        breakers.setdefault(
-            "breaker", BrokerBreaker(current_app.config["CELERY_BROKER_RETRY_INTERVAL"])
+def broker_pause() -> RetryPause:
+    """After a failed hand-over the broker is left alone for CELERY_BROKER_RETRY_INTERVAL."""
+    pause = current_app.extensions.get("broker_pause")
+    if pause is None:
+        pause = current_app.extensions.setdefault(
+            "broker_pause", RetryPause(current_app.config["CELERY_BROKER_RETRY_INTERVAL"])
         )
-    return breakers["breaker"]
+    return pause
 
 
 def broker_outages() -> OutageLog:
@@ -164,14 +148,14 @@ def broker_outages() -> OutageLog:
 def enqueue_mail_job(job_name: str, link_base: str, args: Sequence[Any]) -> bool:
     """Hand the mail job to the broker; False when that failed (or failed recently), and
     the caller must run the job itself."""
-    if not broker_breaker().allows():
+    if not broker_pause().allows():
         return False
     try:
         celery_for(current_app).send_task(
             MAIL_TASK, args=(job_name, link_base, list(args)), retry=False
         )
     except Exception as error:  # any failure to enqueue: the mail goes out from here
-        broker_breaker().tripped()
+        broker_pause().failed()
         broker_outages().failure(
             "Broker unreachable: e-mail is sent from the web process meanwhile", error
         )
@@ -184,13 +168,13 @@ def check_broker() -> dict[str, Any]:
     """For /status: connect to the broker once, within CELERY_BROKER_TIMEOUT. Within
     CELERY_BROKER_RETRY_INTERVAL of a failure it is not asked again: a silent broker
     must not hold a web worker for every probe of the load balancer."""
-    if not broker_breaker().allows():
+    if not broker_pause().allows():
         return {"ok": False, "error": "failed recently; not asked again yet"}
     try:
         with celery_for(current_app).connection_for_write() as connection:
             connection.ensure_connection(max_retries=0)
     except Exception as error:
-        broker_breaker().tripped()
+        broker_pause().failed()
         return {"ok": False, "error": failure_reason(error)}
     return {"ok": True}
 

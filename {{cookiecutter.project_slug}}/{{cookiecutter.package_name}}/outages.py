@@ -59,6 +59,22 @@ class OutageLog:
         self.logger.warning(message)
 
 
+class RetryPause:
+    """After a failure, leave the service alone for `interval` seconds: a dead or silent
+    server then costs one caller its timeout, not every caller."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self.clock = clock  # tests put a clock they can advance here
+        self._until = float("-inf")
+
+    def allows(self) -> bool:
+        return self.clock() >= self._until
+
+    def failed(self) -> None:
+        self._until = self.clock() + self.interval
+
+
 def failure_reason(error: BaseException) -> str:
     """The exception's type and the first line of its message: no traceback, no
     statement with its parameters."""

@@ -17,7 +17,7 @@ from flask import Flask
 from flask_caching.backends.base import BaseCache
 from werkzeug.utils import import_string
 
-from ..outages import OutageLog
+from ..outages import OutageLog, RetryPause
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +51,9 @@ class FailSafeCache(BaseCache):
     ) -> None:
         super().__init__(default_timeout=backend.default_timeout)
         self.backend = backend
-        self.retry_interval = retry_interval
         self.clock = clock  # tests replace it to move time on without waiting
         self.outages = OutageLog(logger, log_interval, clock=lambda: self.clock())
-        self._retry_at = float("-inf")
+        self.pause = RetryPause(retry_interval, clock=lambda: self.clock())
 
     @property
     def available(self) -> bool:
@@ -68,7 +67,7 @@ class FailSafeCache(BaseCache):
         kwargs: dict[str, Any] | None = None,
         values: tuple[Any, ...] = (),
     ) -> Any:
-        if not self.available and self.clock() < self._retry_at:
+        if not self.available and not self.pause.allows():
             return fallback
         try:
             result = getattr(self.backend, method)(*args, **(kwargs or {}))
@@ -89,7 +88,7 @@ class FailSafeCache(BaseCache):
         return result
 
     def _report_failure(self, method: str, error: Exception) -> None:
-        self._retry_at = self.clock() + self.retry_interval
+        self.pause.failed()
         self.outages.failure(
             f"Cache backend {type(self.backend).__name__} failed in {method}(); "
             "serving without cache",
