@@ -45,10 +45,11 @@ def process_environment() -> Mapping[str, str]:
 
 
 def build_flask_app(settings: Mapping[str, Any]) -> Flask:
+    from .flask_app import FlaskApp
     from .request_input import init_request_input
     from .routing import CONVERTERS
 
-    app = Flask(__name__, instance_relative_config=True)
+    app = FlaskApp(__name__, instance_relative_config=True)
     app.config.from_mapping(settings)
     if settings["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -75,6 +76,7 @@ def init_extensions(app: Flask) -> None:
         micro_cache,
     )
     from .rate_limiting import without_application_wide_limits
+    from .security import protect_unsafe_methods
 
     db.init_app(app)
     leave_connections_to_their_process(app)
@@ -82,6 +84,7 @@ def init_extensions(app: Flask) -> None:
     cache.init_app(app)
     micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
     csrf.init_app(app)
+    app.before_request(protect_unsafe_methods)
     mail.init_app(app)
     bootstrap.init_app(app)
     # Flask-Login's context processor loads the user before every template renders;
@@ -109,10 +112,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def add_request_hooks(app: Flask) -> None:
-    from flask_login import current_user
+    from werkzeug.local import LocalProxy
 
-    from .auth.login import limit_unconfirmed_users
+    from .auth.login import current_visitor, limit_unconfirmed_users
     from .http_caching import default_cache_control
+    from .layout import init_layout
     from .mail import start_mail_jobs
     from .security import security_headers
 
@@ -120,7 +124,8 @@ def add_request_hooks(app: Flask) -> None:
     # here, before another check (CSRF, request input) fails with an error page that
     # would ask the database who is logged in, and end as a bare 500.
     app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
-    app.add_template_global(current_user, "current_user")
+    app.add_template_global(LocalProxy(current_visitor), "current_user")
+    init_layout(app)
     app.after_request(default_cache_control)
     app.after_request(security_headers)
     app.teardown_request(start_mail_jobs)

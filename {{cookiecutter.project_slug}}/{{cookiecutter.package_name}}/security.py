@@ -1,8 +1,11 @@
-"""Security headers on every response, and the check of redirect targets."""
+"""Security headers on every response, CSRF checks, and the check of redirect targets."""
 
+import functools
 from urllib.parse import unquote, urlsplit
 
-from flask import Response, current_app
+from flask import Response, current_app, request
+
+from .extensions import csrf
 
 # Only this origin's own scripts, styles, images and forms; no framing by anybody.
 # Images may also be data: URIs: Bootstrap's CSS draws its icons (the menu button, the
@@ -16,15 +19,36 @@ REDIRECT_DECODING_ROUNDS = 3
 
 
 def security_headers(response: Response) -> Response:
-    headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    max_age = current_app.config["HSTS_MAX_AGE"]
-    if max_age:
-        headers.setdefault("Strict-Transport-Security", f"max-age={max_age}; includeSubDomains")
+    # One pass over the response's headers, not one per header: this runs on every response.
+    present = {name.lower() for name, _ in response.headers}
+    response.headers.extend(
+        (name, value)
+        for name, value in default_security_headers(current_app.config["HSTS_MAX_AGE"])
+        if name.lower() not in present
+    )
     return response
+
+
+@functools.cache
+def default_security_headers(hsts_max_age: int) -> tuple[tuple[str, str], ...]:
+    """The headers every response gets unless its view set its own."""
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ]
+    if hsts_max_age:
+        headers.append(("Strict-Transport-Security", f"max-age={hsts_max_age}; includeSubDomains"))
+    return tuple(headers)
+
+
+def protect_unsafe_methods() -> None:
+    """Flask-WTF's CSRF check of every request (WTF_CSRF_CHECK_DEFAULT), with the method
+    looked at first: its own hook finds the view and its exemptions for every GET too."""
+    config = current_app.config
+    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
+        csrf.protect(apply_exemptions=True)
 
 
 def is_safe_redirect_target(target: str | None) -> bool:

@@ -155,6 +155,8 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", ""),
         # A CSRF token lives as long as the session that holds it.
         "WTF_CSRF_TIME_LIMIT": None,
+        # security.protect_unsafe_methods checks instead, looking at the method first.
+        "WTF_CSRF_CHECK_DEFAULT": False,
     }
 
 

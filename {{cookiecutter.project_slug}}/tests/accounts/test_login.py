@@ -2,11 +2,22 @@
 
 import pytest
 from argon2 import PasswordHasher
+from flask_login import current_user
 
+from {{ cookiecutter.package_name }}.auth.login import current_visitor
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import User
 
-from ..account_helpers import PASSWORD, add_user, csrf_token, flashes, get_user, log_in
+from ..account_helpers import (
+    PASSWORD,
+    add_user,
+    csrf_token,
+    flashes,
+    get_user,
+    log_in,
+    token_for,
+    with_token,
+)
 from ..test_security import REFUSED_TARGETS
 
 pytestmark = pytest.mark.integration
@@ -117,3 +128,30 @@ def test_default_hash_parameters_meet_owasp(app):
     with app.app_context():
         user = db.session.scalar(db.select(User).limit(1))
     assert user is None  # no stray accounts in a fresh test
+
+
+@pytest.mark.parametrize(
+    "visitor", ["nobody", "unreadable session", "logged in", "remembered", "token"]
+)
+def test_templates_see_the_user_flask_login_sees(app, visitor):
+    # auth/login.current_visitor answers anonymous without asking Flask-Login when the
+    # request cannot name a user: it must never answer otherwise than Flask-Login.
+    @app.get("/visitor-probe")
+    def probe():
+        ours = current_visitor()
+        theirs = current_user._get_current_object()
+        return {"ours": getattr(ours, "id", None), "flask_login": getattr(theirs, "id", None)}
+
+    user_id = add_user(app, "user@example.org")
+    client = app.test_client()
+    if visitor == "unreadable session":
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], "not-a-signed-session")
+    elif visitor in ("logged in", "remembered"):
+        log_in(client, "user@example.org", remember=visitor == "remembered")
+        if visitor == "remembered":
+            client.delete_cookie(app.config["SESSION_COOKIE_NAME"])
+    elif visitor == "token":
+        with_token(client, token_for(app, "user@example.org"))
+    answer = client.get("/visitor-probe").json
+    assert answer["ours"] == answer["flask_login"]
+    assert answer["ours"] == (user_id if visitor in ("logged in", "remembered") else None)

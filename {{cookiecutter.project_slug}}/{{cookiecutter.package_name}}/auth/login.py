@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, session, url_for
 from flask_login import current_user
 
 from ..errors.handlers import wants_json
@@ -13,6 +13,8 @@ from ..models.types import utc_now
 
 # Here, not in extensions.py with its other settings: the models import extensions.py.
 login_manager.anonymous_user = AnonymousUser
+# Holds nothing of a request: one serves every anonymous visitor.
+ANONYMOUS = AnonymousUser()
 
 # An unconfirmed user may use these endpoints (and no others).
 UNCONFIRMED_ENDPOINTS = frozenset(
@@ -51,9 +53,24 @@ def unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def current_visitor() -> User | AnonymousUser:
+    """Flask-Login's current user, without asking Flask-Login when the request cannot name
+    one: no user in the session, no remember cookie, no Authorization header. Asking would
+    hash the client's address and user agent for session protection on every page; the
+    answer would be the anonymous user (templates' `current_user` is this)."""
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    if (
+        "_user_id" in session
+        or current_app.config["REMEMBER_COOKIE_NAME"] in current.cookies
+        or "HTTP_AUTHORIZATION" in current.environ  # not .headers: a miss there raises
+    ):
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return ANONYMOUS
+
+
 def limit_unconfirmed_users():
     # Anonymous visitors carry no session cookie: they cost one dict lookup here.
-    if not has_session() or not current_user.is_authenticated:
+    if not has_session() or not current_visitor().is_authenticated:
         return None
     _record_last_seen(current_user)
     if current_user.confirmed or request.endpoint in UNCONFIRMED_ENDPOINTS:

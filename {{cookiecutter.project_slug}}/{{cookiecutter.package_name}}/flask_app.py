@@ -1,0 +1,87 @@
+"""The app's Flask class: Flask, without the work it repeats on every request for an
+answer that cannot change. Each override is a method Flask documents for overriding."""
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
+
+# Bounds on the memos below: names and URLs an app builds are few, but values in URLs may
+# come from visitors. A full memo is emptied and filled again.
+MAX_REMEMBERED_FUNCTIONS = 1024
+MAX_REMEMBERED_URLS = 2048
+MAX_REMEMBERED_SECRETS = 8
+
+
+class SessionSigning(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with one signing serializer per secret. Flask builds
+    a new one for every request, and building it serializes a sample value to learn
+    whether the serializer makes text."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        secrets = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        try:
+            return self._serializers[secrets]
+        except KeyError:
+            serializer = super().get_signing_serializer(app)
+            if len(self._serializers) >= MAX_REMEMBERED_SECRETS:
+                self._serializers.clear()
+            self._serializers[secrets] = serializer
+            return serializer
+
+
+class FlaskApp(Flask):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session_interface = SessionSigning()
+        self._sync_functions: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._urls: dict[tuple[Any, ...], str] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        # Flask asks `inspect` whether each hook and view is a coroutine function, a dozen
+        # times per request; a function's answer never changes.
+        try:
+            return self._sync_functions[func]
+        except KeyError:
+            synced = super().ensure_sync(func)
+            if len(self._sync_functions) >= MAX_REMEMBERED_FUNCTIONS:
+                self._sync_functions.clear()
+            self._sync_functions[func] = synced
+            return synced
+
+    def url_for(self, endpoint: str, /, **values: Any) -> str:
+        """Flask's url_for; within a request, a relative URL is built once per script root,
+        method and set of values, not once per link (a page has a dozen links)."""
+        key = self._url_key(endpoint, values)
+        if key is None:
+            return super().url_for(endpoint, **values)
+        try:
+            return self._urls[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list): built every time
+            return super().url_for(endpoint, **values)
+        url = super().url_for(endpoint, **values)
+        if len(self._urls) >= MAX_REMEMBERED_URLS:
+            self._urls.clear()
+        self._urls[key] = url
+        return url
+
+    def _url_key(self, endpoint: str, values: dict[str, Any]) -> tuple[Any, ...] | None:
+        # Outside a request URLs are external; _external, _scheme, _anchor and _method, or
+        # url_defaults functions (which may read the request), make a URL not only a
+        # function of the values.
+        if self.url_default_functions or not has_request_context():
+            return None
+        if values and any(name[:1] == "_" for name in values):
+            return None
+        current = request._get_current_object()  # type: ignore[attr-defined]
+        # The request's blueprint completes ".view"; its method picks among an endpoint's
+        # rules that differ by method.
+        blueprint = current.blueprint if endpoint[:1] == "." else None
+        return (current.root_path, current.method, blueprint, endpoint, *values.items())
