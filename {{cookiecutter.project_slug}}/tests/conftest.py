@@ -13,7 +13,7 @@ from sqlalchemy import event
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.caching.front import page_front
-from {{ cookiecutter.package_name }}.extensions import api, db, limiter
+from {{ cookiecutter.package_name }}.extensions import db, limiter
 from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
 from {{ cookiecutter.package_name }}.main import views
 
@@ -167,6 +167,7 @@ class LentApp:
         self.key = key
         self.app = app
         self.create_tables = create_tables
+        self.limiter_storage = limiter.storage
         self.config = dict(app.config)
         self.structure = structure(app)
         front = page_front(app)
@@ -174,9 +175,9 @@ class LentApp:
         self.logging = logging_state()
 
     def usable_for(self, key):
-        # Every create_app binds the process-wide Api (and limiter, logging) to its app:
-        # once another app was built, this one is built anew.
-        return key == self.key and getattr(api, "_app", None) is self.app
+        # Every create_app binds the process-wide limiter (a storage of its own) and
+        # logging to its app: once another app was built, this one is built anew.
+        return key == self.key and limiter.storage is self.limiter_storage
 
     def unchanged(self):
         return structure(self.app) == self.structure

@@ -3,7 +3,6 @@
 from pathlib import Path
 from typing import Any
 
-import click
 from flask import Flask
 from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
@@ -16,7 +15,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from .api.problems import ProblemApi, ProblemContentTypePlugin
+from .lazy import LazyGroup
 
 # Stable constraint names, so migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
@@ -52,8 +51,6 @@ limiter = Limiter(get_remote_address, swallow_errors=True, headers_enabled=True)
 # Bootstrap 5's CSS and JS, served by the app itself (BOOTSTRAP_SERVE_LOCAL in
 # settings.py): the Content-Security-Policy allows no other origin.
 bootstrap = Bootstrap5()
-# The JSON API's validation and OpenAPI document (api/).
-api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemContentTypePlugin()]})
 
 
 def init_migrations(app: Flask) -> None:
@@ -61,7 +58,9 @@ def init_migrations(app: Flask) -> None:
     Alembic, a fifth of the start-up) only when one of them runs: a worker serving
     requests never needs them."""
     app.extensions["migrate"] = LazyMigrateConfig(app)
-    app.cli.add_command(LazyMigrateCommands())
+    app.cli.add_command(
+        LazyGroup("db", "flask_migrate.cli:db", help_text="Perform database migrations.")
+    )
 
 
 class LazyMigrateConfig:
@@ -78,29 +77,3 @@ class LazyMigrateConfig:
 
         Migrate(self._app, db, directory=MIGRATIONS_DIRECTORY)
         return getattr(self._app.extensions["migrate"], name)
-
-
-class LazyMigrateCommands(click.Group):
-    """`flask db`: Flask-Migrate's command group, imported when it runs (or shows its
-    help), not when `flask --help` lists it."""
-
-    def __init__(self) -> None:
-        super().__init__("db", help="Perform database migrations.")
-
-    @staticmethod
-    def commands_group() -> click.Group:
-        from flask_migrate.cli import db as group
-
-        return group
-
-    def get_params(self, ctx: click.Context) -> list[click.Parameter]:
-        return self.commands_group().get_params(ctx)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return self.commands_group().list_commands(ctx)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self.commands_group().get_command(ctx, cmd_name)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        return self.commands_group().invoke(ctx)

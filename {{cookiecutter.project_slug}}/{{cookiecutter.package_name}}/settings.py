@@ -243,8 +243,10 @@ def check_environment(environ: Mapping[str, str]) -> None:
     loaded = environ.get("FLASK_RUN_FROM_CLI") == "true" and not env.flag(
         "FLASK_SKIP_DOTENV", False
     )
-    found = [path for path in map(find_dotenv_file, DOTENV_FILES) if path]
-    if loaded and found:
+    # Looked for only when the flask command has loaded them (python-dotenv is
+    # imported for it): every production worker goes through here.
+    found = [path for path in map(find_dotenv_file, DOTENV_FILES) if path] if loaded else []
+    if found:
         raise ConfigError(
             f"APP_ENV=production, but the flask command has read {', '.join(found)} into the "
             "environment. Production takes its settings from the real environment only: "

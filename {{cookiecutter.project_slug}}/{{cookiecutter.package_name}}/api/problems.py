@@ -6,9 +6,8 @@ from typing import Any
 import marshmallow as ma
 from apispec import BasePlugin
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
 
-PROBLEM_JSON = "application/problem+json"
+from ..errors.handlers import PROBLEM_JSON
 
 
 class ProblemSchema(ma.Schema):
@@ -24,14 +23,10 @@ class ProblemSchema(ma.Schema):
 
 
 class ProblemApi(Api):
+    """Documents errors in the app's shape. (Never bound to an app by Api.init_app, it
+    registers no error handler: errors/handlers.py answers the API's errors.)"""
+
     ERROR_SCHEMA = ProblemSchema
-
-    def handle_http_exception(self, error: HTTPException):
-        # flask-smorest registers this for every HTTPException of the app: hand it to the
-        # app's handler, which answers pages in HTML and the API in problem details.
-        from ..errors.handlers import handle_http_error
-
-        return handle_http_error(error)
 
 
 class ProblemContentTypePlugin(BasePlugin):

@@ -9,9 +9,8 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, make_response, request, url_for
+from flask import Response, make_response, url_for
 from flask_login import current_user
-from werkzeug.exceptions import UnsupportedMediaType
 
 from ..auth.permissions import permission_required
 from ..extensions import db
@@ -19,9 +18,9 @@ from ..http_caching import public_page
 from ..models import Permission, Task
 from ..tasks.queries import editable_task_or_403, get_task_or_404, task_page
 from ..tasks.statistics import task_statistics, tasks_changed
-from . import bp
 from .authentication import rate_limited
 from .conditional import ETAG_HEADERS, check_if_match, etag_header, not_modified, task_etag
+from .document import blp, route
 from .schemas import (
     StatisticsSchema,
     TaskListArgs,
@@ -32,7 +31,6 @@ from .schemas import (
 )
 
 TOKEN = [{"bearerAuth": []}]
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 # What every operation may answer besides its success.
 COMMON_ERRORS = ("UNAUTHORIZED", "TOO_MANY_REQUESTS", "SERVICE_UNAVAILABLE")
 WRITE_ERRORS = ("FORBIDDEN", "BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE")
@@ -47,7 +45,7 @@ def errors(*groups: tuple[str, ...]):
     def decorator(view):
         for group in (COMMON_ERRORS, *groups):
             for name in group:
-                view = bp.alt_response(HTTPStatus[name], response=name)(view)
+                view = blp.alt_response(HTTPStatus[name], response=name)(view)
         return view
 
     return decorator
@@ -61,9 +59,9 @@ def page_link(args: dict[str, Any], page: int) -> str:
     return url_for("tasks_api.list_tasks", **{**args, "page": page})
 
 
-@bp.route("/tasks", methods=["GET"])
-@bp.arguments(TaskListArgs, location="query", as_kwargs=True)
-@bp.response(200, TaskPageSchema)
+@route
+@blp.arguments(TaskListArgs, location="query", as_kwargs=True)
+@blp.response(200, TaskPageSchema)
 @errors()
 @rate_limited
 def list_tasks(page: int, per_page: int, done: bool | None = None):
@@ -83,10 +81,10 @@ def list_tasks(page: int, per_page: int, done: bool | None = None):
     }
 
 
-@bp.route("/tasks", methods=["POST"])
-@bp.arguments(TaskWriteSchema)
-@bp.response(201, TaskSchema, headers=ETAG_HEADERS)
-@bp.doc(security=TOKEN)
+@route
+@blp.arguments(TaskWriteSchema)
+@blp.response(201, TaskSchema, headers=ETAG_HEADERS)
+@blp.doc(security=TOKEN)
 @errors(WRITE_ERRORS)
 @permission_required(Permission.WRITE)
 @rate_limited
@@ -99,9 +97,9 @@ def create_task(fields: dict[str, Any]):
     return task, 201, {"Location": task_location(task), **etag_header(task_etag(task))}
 
 
-@bp.route("/tasks/<id:task_id>", methods=["GET"])
-@bp.response(200, TaskSchema, headers=ETAG_HEADERS)
-@bp.alt_response(304, description="Not modified: the If-None-Match ETag is current.")
+@route
+@blp.response(200, TaskSchema, headers=ETAG_HEADERS)
+@blp.alt_response(304, description="Not modified: the If-None-Match ETag is current.")
 @errors(ONE_TASK_ERRORS)
 @rate_limited
 def get_task(task_id: int):
@@ -133,30 +131,30 @@ def changes_one_task(schema: type) -> Callable[[Callable[..., Any]], Callable[..
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         view = permission_required(Permission.WRITE)(rate_limited(view))
         view = errors(WRITE_ERRORS, ONE_TASK_ERRORS, CONDITIONAL_ERRORS)(view)
-        view = bp.doc(security=TOKEN)(view)
-        view = bp.response(200, TaskSchema, headers=ETAG_HEADERS)(view)
-        return bp.arguments(schema)(view)
+        view = blp.doc(security=TOKEN)(view)
+        view = blp.response(200, TaskSchema, headers=ETAG_HEADERS)(view)
+        return blp.arguments(schema)(view)
 
     return decorator
 
 
-@bp.route("/tasks/<id:task_id>", methods=["PUT"])
+@route
 @changes_one_task(TaskWriteSchema)
 def replace_task(fields: dict[str, Any], task_id: int):
     """Replace a task: what the body leaves out takes its default. If-Match optional."""
     return change_task(task_id, fields)
 
 
-@bp.route("/tasks/<id:task_id>", methods=["PATCH"])
+@route
 @changes_one_task(TaskUpdateSchema)
 def update_task(fields: dict[str, Any], task_id: int):
     """Change some fields of a task. If-Match optional."""
     return change_task(task_id, fields)
 
 
-@bp.route("/tasks/<id:task_id>", methods=["DELETE"])
-@bp.response(204)
-@bp.doc(security=TOKEN)
+@route
+@blp.response(204)
+@blp.doc(security=TOKEN)
 @errors(("FORBIDDEN",), ONE_TASK_ERRORS, CONDITIONAL_ERRORS)
 @permission_required(Permission.WRITE)
 @rate_limited
@@ -169,22 +167,10 @@ def delete_task(task_id: int):
     tasks_changed()
 
 
-@bp.route("/tasks/statistics", methods=["GET"])
+@route
 @public_page
-@bp.response(200, StatisticsSchema)
+@blp.response(200, StatisticsSchema)
 @errors()
 def statistics():
     """Counts over every task, cached (and the same for every client)."""
     return task_statistics()
-
-
-@bp.before_request
-def require_a_json_body():
-    # After authentication (authentication.py registers first): who you are comes first.
-    if request.method not in BODY_METHODS:
-        return
-    if not request.is_json:
-        raise UnsupportedMediaType("Send a JSON body with Content-Type: application/json.")
-    # Parsed once by Flask first: a body that is not JSON, or nested too deeply, is a 400
-    # naming the reason (request_input.py), before webargs parses it for the schema.
-    request.get_json()

@@ -13,10 +13,12 @@ from werkzeug.exceptions import (
     TooManyRequests,
 )
 
-from ..api.problems import PROBLEM_JSON
 from ..database import database_outages, discard_failed_session, is_database_unavailable
 from ..extensions import db
 from . import bp
+
+# RFC 9457 problem details: every error of the app, in JSON (api/problems.py documents it).
+PROBLEM_JSON = "application/problem+json"
 
 
 def wants_json() -> bool:
