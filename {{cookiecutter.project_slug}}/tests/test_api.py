@@ -2,7 +2,11 @@
 pagination, conditional requests, and every way a request can be wrong (problem details
 with the status the OpenAPI document promises)."""
 
+import json
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -300,6 +304,33 @@ def test_the_openapi_document_describes_every_operation(client):
     }
     not_found = document["components"]["responses"]["NOT_FOUND"]
     assert list(not_found["content"]) == [PROBLEM]
+
+
+def test_the_openapi_command_prints_the_served_document(client, runner):
+    # `flask openapi` is flask-smorest's command, reading the document from where its Api
+    # would be registered (api/__init__.py puts a stand-in there).
+    printed = runner.invoke(args=["openapi", "print"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.output) == client.get("/api/openapi.json").get_json()
+
+
+def test_building_the_app_imports_no_api_library():
+    # Imported on the first API call instead (api/__init__.py): a third of the start time.
+    code = (
+        "import sys\n"
+        "from {{ cookiecutter.package_name }} import create_app\n"
+        "create_app(environ={'APP_ENV': 'testing', 'SECRET_KEY': 'x'})\n"
+        "print(sorted({'flask_smorest', 'marshmallow', 'webargs', 'apispec'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert done.stdout.splitlines()[-1] == "[]", done.stderr
 
 
 def test_the_documentation_page_is_served_locally(client):
