@@ -5,6 +5,10 @@ import email
 import email.policy
 import re
 
+from flask import session
+from flask_login import login_user
+from flask_wtf.csrf import generate_csrf
+
 from {{ cookiecutter.package_name }}.auth.api_tokens import issue_token
 from {{ cookiecutter.package_name }}.auth.passwords import hash_password
 from {{ cookiecutter.package_name }}.extensions import db
@@ -69,6 +73,21 @@ def log_in(client, email, password=PASSWORD, remember=False, next_path=None):
     if remember:
         data["remember"] = "y"
     return submit(client, path, data)
+
+
+def logged_in(app, client, email, csrf_header=False):
+    """The client with the session a login through the form leaves, put there directly:
+    for tests of what a logged-in user does (tests/accounts/ log in through the form).
+    With csrf_header, it also sends the CSRF token with every request, as the browser's
+    scripts do."""
+    with app.test_request_context(environ_base=client.environ_base):
+        assert login_user(User.by_email(email))
+        if csrf_header:
+            client.environ_base["HTTP_X_CSRFTOKEN"] = generate_csrf()
+        values = dict(session)
+    with client.session_transaction() as client_session:
+        client_session.update(values)
+    return client
 
 
 def token_for(app, email, name="tests", expires_in_days=None):

@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.extensions import db, limiter
 from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
 from {{ cookiecutter.package_name }}.main import views
 
-from .account_helpers import add_user, log_in_for_api, token_for, with_token
+from .account_helpers import add_user, logged_in, token_for, with_token
 from .servers import SMTPServer
 
 # Hermetic by default: the apps read this mapping, never the process environment or a
@@ -281,7 +281,7 @@ def runner(app):
 def writer(app):
     """A client logged in as a confirmed user who may write, sending the CSRF header."""
     add_user(app, "writer@example.org")
-    return log_in_for_api(app.test_client(), "writer@example.org")
+    return logged_in(app, app.test_client(), "writer@example.org", csrf_header=True)
 
 
 @pytest.fixture(params=["token", "session"])
@@ -292,7 +292,7 @@ def api_writer(request, app):
     client = app.test_client()
     if request.param == "token":
         return with_token(client, token_for(app, "writer@example.org"))
-    return log_in_for_api(client, "writer@example.org")
+    return logged_in(app, client, "writer@example.org", csrf_header=True)
 
 
 @pytest.fixture(scope="session")

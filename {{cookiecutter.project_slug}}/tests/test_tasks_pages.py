@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Task
 from {{ cookiecutter.package_name }}.tasks.queries import PAGE_SIZE
 
-from .account_helpers import add_user, flashes, get_user, log_in, submit
+from .account_helpers import add_user, flashes, get_user, logged_in, submit
 
 
 @pytest.fixture
@@ -23,9 +23,7 @@ def people(app):
         ("moderator@example.org", "Moderator"),
     ]:
         add_user(app, email, role=role)
-        client = app.test_client()
-        assert log_in(client, email).status_code == 302
-        clients[email.split("@")[0]] = client
+        clients[email.split("@")[0]] = logged_in(app, app.test_client(), email)
     owner_id = get_user(app, "owner@example.org").id
     with app.app_context():
         task = Task(title="Mine", owner_id=owner_id)
