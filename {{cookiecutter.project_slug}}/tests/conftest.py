@@ -11,6 +11,7 @@ from jinja2 import BytecodeCache
 from sqlalchemy import event
 
 from {{ cookiecutter.package_name }} import create_app
+from {{ cookiecutter.package_name }}.api import SPEC_EXTENSION
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import db, limiter
@@ -108,21 +109,33 @@ def dispose(app):
         db.engine.dispose()
 
 
+REQUEST_HOOKS = (
+    "before_request_funcs",
+    "after_request_funcs",
+    "teardown_request_funcs",
+    "template_context_processors",
+    "url_value_preprocessors",
+    "url_default_functions",
+)
+# What an app adds to app.extensions as it runs; reset() takes it away again.
+RUNTIME_EXTENSIONS = ("outage_logs", SPEC_EXTENSION)
+
+
+def request_hooks(app):
+    return {
+        name: {key: list(functions) for key, functions in getattr(app, name).items()}
+        for name in REQUEST_HOOKS
+    }
+
+
 def structure(app):
     """What a test could add to an app: its routes, hooks, handlers, extensions and
-    middleware. An app whose structure a test changed is not lent again."""
-    hooks = (
-        app.before_request_funcs,
-        app.after_request_funcs,
-        app.teardown_request_funcs,
-        app.template_context_processors,
-        app.url_value_preprocessors,
-        app.url_default_functions,
-    )
+    middleware. An app whose structure a test changed is not lent again (hooks
+    excepted: they are taken away after the test)."""
     return (
         [rule.rule for rule in app.url_map.iter_rules()],
         dict(app.view_functions),
-        [{key: list(functions) for key, functions in hook.items()} for hook in hooks],
+        request_hooks(app),
         list(app.teardown_appcontext_funcs),
         [
             (blueprint, code, exception, handler)
@@ -132,7 +145,7 @@ def structure(app):
         ],
         dict(app.jinja_env.globals),
         dict(app.jinja_env.filters),
-        sorted(key for key in app.extensions if key != "outage_logs"),
+        sorted(key for key in app.extensions if key not in RUNTIME_EXTENSIONS),
         dict(app.blueprints),
         sorted(app.cli.commands),  # names: `flask db` replaces itself on first use
         app.wsgi_app,
@@ -157,11 +170,10 @@ def logging_state():
 
 
 class LentApp:
-    """One app lent to test after test, as long as they ask for the same settings, no
-    other app was built since and no test changed its structure; before each test it is
-    put back in the state of a freshly built app (config, tables, caches, page front,
-    rate limits, outage logs, logging). Building an app (routes, OpenAPI document,
-    extensions) was most of the suite's time."""
+    """An app lent to test after test, as long as they ask for the same settings and no
+    test changed its structure; before each test it is put back in the state of a
+    freshly built app (config, tables, caches, page front, rate limits, outage logs,
+    logging). Building an app (routes, extensions) was most of the suite's time."""
 
     def __init__(self, key, app, create_tables):
         self.key = key
@@ -170,23 +182,26 @@ class LentApp:
         self.limiter_storage = limiter.storage
         self.config = dict(app.config)
         self.structure = structure(app)
+        self.hooks = request_hooks(app)
         front = page_front(app)
         self.front = None if front is None else dict(vars(front))
         self.logging = logging_state()
 
-    def usable_for(self, key):
-        # Every create_app binds the process-wide limiter (a storage of its own) and
-        # logging to its app: once another app was built, this one is built anew.
-        return key == self.key and limiter.storage is self.limiter_storage
-
     def unchanged(self):
         return structure(self.app) == self.structure
+
+    def remove_added_hooks(self):
+        for name, hooks in self.hooks.items():
+            current = getattr(self.app, name)
+            current.clear()
+            current.update({key: list(functions) for key, functions in hooks.items()})
 
     def reset(self):
         app = self.app
         app.config.clear()
         app.config.update(self.config)
-        app.extensions.pop("outage_logs", None)
+        for name in RUNTIME_EXTENSIONS:
+            app.extensions.pop(name, None)
         # The checks Flask makes on a new app: a test may add hooks before its requests.
         app._got_first_request = False
         front = page_front(app)
@@ -196,6 +211,11 @@ class LentApp:
         if logging_state() != self.logging:
             configure_logging(self.config)  # the settings, as the new app's config
             self.logging = logging_state()
+        if limiter.storage is not self.limiter_storage:
+            # One limiter per process, bound to the app built last: bound to this one
+            # again, with its storage settings, as create_app binds it.
+            limiter.init_app(app)
+            self.limiter_storage = limiter.storage
         with app.app_context():
             for backend in app.extensions.get("cache", {}).values():
                 backend.clear()
@@ -208,9 +228,14 @@ class LentApp:
         reset_limiter(app)
 
 
+# Apps kept for lending, the least recently lent first out: enough for the settings a
+# test module alternates between (its default app, two "workers", a broken cache...).
+LENT_APPS_KEPT = 6
+
+
 @pytest.fixture(scope="session")
 def lent_apps():
-    """The app lent to the tests of this process (one at a time)."""
+    """The apps this process keeps for lending, least recently lent first."""
     lent = []
     yield lent
     for entry in lent:
@@ -220,9 +245,10 @@ def lent_apps():
 @pytest.fixture
 def make_app(lent_apps):
     """Build an app from the hermetic environment plus `environ`, with config
-    `overrides`, tables created. With reuse=True the app may be the one the previous
-    test used, reset to its freshly built state (for tests that change neither the
-    app's structure nor the process-wide state behind it)."""
+    `overrides`, tables created. With reuse=True the app may be one an earlier test
+    used with the same arguments, reset to its freshly built state (for tests that
+    change neither the app's structure nor the process-wide state behind it); each call
+    in a test gets an app of its own."""
     apps = []
     lent = []
 
@@ -233,17 +259,19 @@ def make_app(lent_apps):
                 repr(sorted((environ or {}).items())),
                 repr(sorted(overrides.items())),
             )
-            if lent_apps and lent_apps[0].usable_for(key):
-                entry = lent_apps[0]
+            entry = next((e for e in lent_apps if e.key == key and e not in lent), None)
+            if entry is not None:
+                lent_apps.remove(entry)
                 entry.reset()
             else:
-                for entry in lent_apps:
-                    dispose(entry.app)
-                lent_apps.clear()
                 app = build_app(create_tables, environ, overrides)
                 reset_limiter(app)
                 entry = LentApp(key, app, create_tables)
-                lent_apps.append(entry)
+                idle = [e for e in lent_apps if e not in lent]
+                for old in idle[: max(0, len(lent_apps) + 1 - LENT_APPS_KEPT)]:
+                    lent_apps.remove(old)
+                    dispose(old.app)
+            lent_apps.append(entry)
             lent.append(entry)
             return entry.app
         app = build_app(create_tables, environ, overrides)
@@ -257,6 +285,7 @@ def make_app(lent_apps):
     for entry in lent:
         with entry.app.app_context():
             db.session.remove()
+        entry.remove_added_hooks()
         if entry in lent_apps and not entry.unchanged():
             lent_apps.remove(entry)
             dispose(entry.app)

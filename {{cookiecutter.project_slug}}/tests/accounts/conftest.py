@@ -9,7 +9,7 @@ import weakref
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import delete, select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
@@ -30,7 +30,7 @@ def accounts_database_url(tmp_path_factory):
 
 
 # The apps that ran the migrations: an app lent again (conftest.py) finds its database
-# as it left it, migrated.
+# migrated, unless tests of the migrations (tests/integration) dropped its tables since.
 MIGRATED = weakref.WeakSet()
 
 
@@ -51,7 +51,7 @@ def app(make_app, accounts_database_url, smtp_server):
         except Exception as error:
             backend = make_url(accounts_database_url).get_backend_name()
             unavailable(f"database {backend}", str(error).splitlines()[0])
-        if app not in MIGRATED:
+        if app not in MIGRATED or not inspect(db.engine).has_table(User.__tablename__):
             upgrade()  # the roles come from migration 0002, as in a deployment
             MIGRATED.add(app)
     smtp_server.messages.clear()

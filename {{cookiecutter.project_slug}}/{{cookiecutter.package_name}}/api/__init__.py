@@ -18,6 +18,8 @@ from ..lazy import LazyGroup, LazyView
 bp = Blueprint("tasks_api", __name__, url_prefix="/api/v1")
 DESCRIPTION = "Tasks, the example model. Reading is public; changing needs a token."
 API_VERSION = "1"
+# Where an app keeps its OpenAPI document once written (document.py).
+SPEC_EXTENSION = "openapi_spec"
 
 # Every operation: its view in tasks.py, path and method. The app routes to them from
 # the start; tasks.py documents each from here too (document.py's `route`).

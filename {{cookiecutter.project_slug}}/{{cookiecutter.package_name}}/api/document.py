@@ -18,7 +18,7 @@ from flask_smorest import Blueprint
 from flask_smorest.utils import PrefixedMappingProxy
 
 from ..routing import IdConverter
-from . import DESCRIPTION, ROUTES, bp
+from . import DESCRIPTION, ROUTES, SPEC_EXTENSION, bp
 from .problems import ProblemApi, ProblemContentTypePlugin
 
 # Never registered on an app (the app has __init__.py's routes): its decorators check
@@ -26,7 +26,6 @@ from .problems import ProblemApi, ProblemContentTypePlugin
 blp = Blueprint(bp.name, __name__, description=DESCRIPTION)
 # One for the process; bound to an app only while that app's document is written.
 api = ProblemApi(spec_kwargs={"extra_plugins": [ProblemContentTypePlugin()]})
-SPEC_EXTENSION = "openapi_spec"
 _writing = threading.Lock()
 
 
