@@ -9,9 +9,16 @@ import sqlite3
 import threading
 
 import pytest
+{%- if cookiecutter.database == "sqlite" %}
+from sqlalchemy import create_engine, exc
+{%- else %}
 from sqlalchemy import exc
+{%- endif %}
 
 from {{ cookiecutter.package_name }}.database import database_outages
+{%- if cookiecutter.database == "sqlite" %}
+from {{ cookiecutter.package_name }}.extensions import db
+{%- endif %}
 
 from .account_helpers import add_user, log_in
 from .clocks import FakeClock
@@ -22,7 +29,7 @@ from .servers import SilentServer, free_port
 # Short, so the tests are quick; no test asserts how long anything took.
 {%- if cookiecutter.database == "sqlite" %}
 # SQLite's busy timeout takes a fraction of a second (servers' timeouts are whole seconds).
-TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 0.2}
+TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 0.05}
 {%- else %}
 TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": 1, "DATABASE_READ_TIMEOUT": 1}
 {%- endif %}
@@ -46,11 +53,13 @@ def unreachable_url(tmp_path_factory):
 
 
 @pytest.fixture
-def silent_url(make_app, tmp_path):
+def silent_url(tmp_path):
     """A SQLite file whose lock another connection holds: every statement waits for it,
     as for a server that does not answer, until the busy timeout."""
     url = f"sqlite:///{tmp_path}/locked.sqlite"
-    make_app(SQLALCHEMY_DATABASE_URI=url)
+    engine = create_engine(url)
+    db.metadata.create_all(engine)
+    engine.dispose()
     holder = sqlite3.connect(tmp_path / "locked.sqlite", isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     yield url
@@ -151,7 +160,9 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
     assert log_in(browser, "writer@example.org").status_code == 302
     assert "writer@example.org" in browser.get("/tasks/").get_data(as_text=True)
     # The same SECRET_KEY (the hermetic one) reads the same session cookie.
-    down = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
+    down = make_app(
+        reuse=True, create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS
+    )
     visitor = down.test_client()
     visitor.set_cookie("session", browser.get_cookie("session").value)
     for path in ("/", "/tasks/", "/api/v1/tasks", "/tasks/export.csv"):
@@ -168,6 +179,7 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
 @pytest.mark.parametrize("path", ["/tasks/", "/status"])
 def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_log_records, path):
     app = make_app(
+        reuse=True,
         create_tables=False,
         SQLALCHEMY_DATABASE_URI=unreachable_url,
         DATABASE_OUTAGE_LOG_INTERVAL=60,

@@ -119,7 +119,7 @@ def statement_outlasting_one_second(url):
 def test_a_statement_outlasting_the_read_timeout_is_a_503(migrated_app, make_app):
     url = migrated_app.config["SQLALCHEMY_DATABASE_URI"]
     # SQLite's busy timeout takes a fraction of a second; the servers' timeouts, seconds.
-    timeout = 0.2 if url.startswith("sqlite") else 1
+    timeout = 0.05 if url.startswith("sqlite") else 1
     app = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=url, DATABASE_READ_TIMEOUT=timeout)
     client = app.test_client()
     with statement_outlasting_one_second(url) as statement:
