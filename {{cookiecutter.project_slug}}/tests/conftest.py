@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import BytecodeCache
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.api import SPEC_EXTENSION
@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import db, limiter
 from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
 from {{ cookiecutter.package_name }}.main import views
+from {{ cookiecutter.package_name }}.models import Role
 
 from .account_helpers import add_user, logged_in, token_for, with_token
 from .servers import SMTPServer
@@ -128,6 +129,11 @@ def request_hooks(app):
     }
 
 
+def role_rows(app):
+    with app.app_context(), db.engine.connect() as connection:
+        return connection.execute(select(Role.__table__).order_by(Role.id)).all()
+
+
 def structure(app):
     """What a test could add to an app: its routes, hooks, handlers, extensions and
     middleware. An app whose structure a test changed is not lent again (hooks
@@ -186,6 +192,7 @@ class LentApp:
         front = page_front(app)
         self.front = None if front is None else dict(vars(front))
         self.logging = logging_state()
+        self.roles = role_rows(app) if create_tables else None
 
     def unchanged(self):
         return structure(self.app) == self.structure
@@ -208,24 +215,33 @@ class LentApp:
         if front is not None:
             vars(front).update(self.front)
             front.local.clear()
-        if logging_state() != self.logging:
-            configure_logging(self.config)  # the settings, as the new app's config
-            self.logging = logging_state()
-        if limiter.storage is not self.limiter_storage:
-            # One limiter per process, bound to the app built last: bound to this one
-            # again, with its storage settings, as create_app binds it.
-            limiter.init_app(app)
-            self.limiter_storage = limiter.storage
+        self.bind_process_state()
         with app.app_context():
             for backend in app.extensions.get("cache", {}).values():
                 backend.clear()
             if self.create_tables:
-                # Empty tables: SQLite numbers rows from 1 again, as in new tables.
-                with db.engine.begin() as connection:
-                    for table in reversed(db.metadata.sorted_tables):
-                        connection.execute(table.delete())
-                sync_roles()
+                self.empty_tables()
         reset_limiter(app)
+
+    def bind_process_state(self):
+        """Logging and the limiter are the process's, set up by the app built last."""
+        if logging_state() != self.logging:
+            configure_logging(self.config)  # the settings, as the new app's config
+            self.logging = logging_state()
+        if limiter.storage is not self.limiter_storage:
+            limiter.init_app(self.app)  # its storage settings, as create_app binds it
+            self.limiter_storage = limiter.storage
+
+    def empty_tables(self):
+        """SQLite numbers rows from 1 again, as in new tables. The roles sync_roles
+        wrote stay, unless the test changed them."""
+        roles_kept = role_rows(self.app) == self.roles
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                if not (roles_kept and table is Role.__table__):
+                    connection.execute(table.delete())
+        if not roles_kept:
+            sync_roles()
 
 
 # Apps kept for lending, the least recently lent first out: enough for the settings a
