@@ -4,10 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import api, auth
+from {{ cookiecutter.package_name }} import api, auth, rate_limiting
 from {{ cookiecutter.package_name }} import extensions as limiter_module
 from {{ cookiecutter.package_name }}.extensions import limiter
-from {{ cookiecutter.package_name }}.rate_limiting import LIMITED_BLUEPRINTS, _belongs_to_limiter
 
 from .account_helpers import submit
 
@@ -21,11 +20,11 @@ def test_no_limiter_hook_runs_on_every_request(app):
 def test_limiter_response_hooks_run_for_the_limited_blueprints_only(app):
     # Fails when Flask-Limiter reshapes the hooks rate_limiting.py moves.
     def limiter_hooks(hooks):
-        return [hook for hook in hooks if _belongs_to_limiter(hook)]
+        return [hook for hook in hooks if rate_limiting._belongs_to_limiter(hook)]
 
     for hooks in (app.after_request_funcs, app.teardown_request_funcs):
         assert not limiter_hooks(hooks.get(None, []))
-        for name in LIMITED_BLUEPRINTS:
+        for name in rate_limiting.LIMITED_BLUEPRINTS:
             assert len(limiter_hooks(hooks[name])) == 1
 
 
@@ -49,4 +48,4 @@ def test_every_rate_limited_view_is_in_a_limited_blueprint():
         if "limiter.limit(" in path.read_text()
     }
     assert users == {"auth", "api"}
-    assert set(LIMITED_BLUEPRINTS) == {auth.bp.name, api.bp.name}
+    assert set(rate_limiting.LIMITED_BLUEPRINTS) == {auth.bp.name, api.bp.name}
