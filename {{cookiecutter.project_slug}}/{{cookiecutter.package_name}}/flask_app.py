@@ -2,7 +2,7 @@
 answer that cannot change. Each override is a method Flask documents for overriding."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
@@ -13,6 +13,17 @@ from itsdangerous import URLSafeTimedSerializer
 MAX_REMEMBERED_FUNCTIONS = 1024
 MAX_REMEMBERED_URLS = 2048
 MAX_REMEMBERED_SECRETS = 8
+
+T = TypeVar("T")
+
+
+def kept(memo: dict[Any, T], key: Any, value: T, limit: int) -> T:
+    """`value`, kept as memo[key]; a memo already holding `limit` answers is emptied first.
+    (The lookups stay inline in the callers: they run several times per request.)"""
+    if len(memo) >= limit:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 class SessionSigning(SecureCookieSessionInterface):
@@ -29,10 +40,7 @@ class SessionSigning(SecureCookieSessionInterface):
             return self._serializers[secrets]
         except KeyError:
             serializer = super().get_signing_serializer(app)
-            if len(self._serializers) >= MAX_REMEMBERED_SECRETS:
-                self._serializers.clear()
-            self._serializers[secrets] = serializer
-            return serializer
+            return kept(self._serializers, secrets, serializer, MAX_REMEMBERED_SECRETS)
 
 
 class FlaskApp(Flask):
@@ -49,10 +57,7 @@ class FlaskApp(Flask):
             return self._sync_functions[func]
         except KeyError:
             synced = super().ensure_sync(func)
-            if len(self._sync_functions) >= MAX_REMEMBERED_FUNCTIONS:
-                self._sync_functions.clear()
-            self._sync_functions[func] = synced
-            return synced
+            return kept(self._sync_functions, func, synced, MAX_REMEMBERED_FUNCTIONS)
 
     def url_for(self, endpoint: str, /, **values: Any) -> str:
         """Flask's url_for; within a request, a relative URL is built once per script root,
@@ -63,14 +68,10 @@ class FlaskApp(Flask):
         try:
             return self._urls[key]
         except KeyError:
-            pass
+            url = super().url_for(endpoint, **values)
+            return kept(self._urls, key, url, MAX_REMEMBERED_URLS)
         except TypeError:  # a value that cannot be a key (a list): built every time
             return super().url_for(endpoint, **values)
-        url = super().url_for(endpoint, **values)
-        if len(self._urls) >= MAX_REMEMBERED_URLS:
-            self._urls.clear()
-        self._urls[key] = url
-        return url
 
     def _url_key(self, endpoint: str, values: dict[str, Any]) -> tuple[Any, ...] | None:
         # Outside a request URLs are external; _external, _scheme, _anchor and _method, or
