@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 
+from .flask_app import kept
+
 # The name templates use (`layout.tasks`), and what each link points to.
 LAYOUT_LINKS: dict[str, tuple[str, dict[str, str]]] = {
     "theme_js": ("static", {"filename": "theme.js"}),
@@ -41,12 +43,11 @@ def layout_links() -> dict[str, Any]:
     root = request.root_path
     links = known.get(root)
     if links is None:
-        if len(known) >= MAX_SCRIPT_ROOTS:
-            known.clear()
-        links = known[root] = SimpleNamespace(
+        built = SimpleNamespace(
             **{
                 name: current_app.url_for(endpoint, **values)
                 for name, (endpoint, values) in LAYOUT_LINKS.items()
             }
         )
+        links = kept(known, root, built, MAX_SCRIPT_ROOTS)
     return {"layout": links}
