@@ -88,3 +88,14 @@ def test_sync_functions_are_used_as_they_are(app):
 
     assert app.ensure_sync(hook) is hook
     assert app.ensure_sync(hook) is hook
+
+
+{% raw %}def test_templates_see_the_environment_globals_under_their_own(app):
+    env = app.jinja_env
+    with app.test_request_context("/"):
+        assert env.from_string("{{ config['APP_NAME'] }}").render() == app.config["APP_NAME"]
+        own = env.from_string("{{ url_for }} {{ extra }}", globals={"url_for": "a", "extra": "b"})
+        assert own.render() == "a b"
+        # A template's own globals never reach the environment's, nor other templates.
+        assert "extra" not in env.globals
+        assert env.from_string("{{ url_for('main.index') }}").render() == "/"{% endraw %}

@@ -21,6 +21,20 @@ def test_hsts_when_configured(make_app):
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
 
 
+def test_a_response_keeps_the_headers_its_view_chose(make_app):
+    app = make_app()
+
+    @app.get("/framed")
+    def framed():
+        # Any spelling of a name counts: the defaults are not added beside it.
+        return "ok", {"x-frame-options": "SAMEORIGIN", "Cache-Control": "no-cache"}
+
+    headers = app.test_client().get("/framed").headers
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Cache-Control") == ["no-cache"]
+    assert headers["X-Content-Type-Options"] == "nosniff"  # the others are still added
+
+
 def test_untrusted_host_is_refused(make_app):
     client = make_app(TRUSTED_HOSTS=["app.example.org"]).test_client()
     assert client.get("/", headers={"Host": "app.example.org"}).status_code == 200

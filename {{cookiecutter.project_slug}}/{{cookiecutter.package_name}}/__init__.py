@@ -13,6 +13,7 @@ def create_app(
     """Build the app from `environ` (default: the process environment, plus .env in
     development) and `config_overrides` (Flask config keys, for tests and scripts)."""
     from .caching.front import install_page_front
+    from .default_headers import install_default_headers
     from .logs import configure_logging
     from .settings import load_settings
 
@@ -31,6 +32,7 @@ def create_app(
     register_blueprints(app)
     add_request_hooks(app)
     register_commands(app)
+    install_default_headers(app)
     install_page_front(app)  # outermost: a cached page skips everything above
     return app
 
@@ -115,10 +117,8 @@ def add_request_hooks(app: Flask) -> None:
     from werkzeug.local import LocalProxy
 
     from .auth.login import current_visitor, limit_unconfirmed_users
-    from .http_caching import default_cache_control
     from .layout import init_layout
     from .mail import start_mail_jobs
-    from .security import security_headers
 
     # First of the hooks: with the database down, a visitor with a session gets its 503
     # here, before another check (CSRF, request input) fails with an error page that
@@ -126,8 +126,6 @@ def add_request_hooks(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
     app.add_template_global(LocalProxy(current_visitor), "current_user")
     init_layout(app)
-    app.after_request(default_cache_control)
-    app.after_request(security_headers)
     app.teardown_request(start_mail_jobs)
 
 

@@ -6,6 +6,10 @@ from typing import Any
 
 from flask import Response, current_app, make_response, request
 
+# Responses that did not choose may hold personal data: nobody may store them
+# (default_headers.py adds it to every response without a Cache-Control).
+PRIVATE_CACHE_CONTROL = "private, no-store"
+
 
 def has_session() -> bool:
     """A visitor with a session (logged in, remembered, flashed messages) gets a fresh,
@@ -28,7 +32,7 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         response = make_response(view(*args, **kwargs))
         if response.status_code != 200 or has_session():
-            return response  # default_cache_control makes it private
+            return response  # default_headers.py makes it private
         response.cache_control.public = True
         response.cache_control.max_age = current_app.config["HTTP_CACHE_MAX_AGE"]
         response.vary.add("Cookie")  # the same URL is private for a visitor with a session
@@ -36,10 +40,3 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
         return response.make_conditional(request)
 
     return wrapper
-
-
-def default_cache_control(response: Response) -> Response:
-    """Responses that did not choose may hold personal data: nobody may store them."""
-    if "Cache-Control" not in response.headers:
-        response.headers["Cache-Control"] = "private, no-store"
-    return response

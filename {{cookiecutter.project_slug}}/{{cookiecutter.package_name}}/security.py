@@ -1,9 +1,9 @@
-"""Security headers on every response, CSRF checks, and the check of redirect targets."""
+"""The security headers every response gets, CSRF checks, and the check of redirect
+targets."""
 
-import functools
 from urllib.parse import unquote, urlsplit
 
-from flask import Response, current_app, request
+from flask import current_app, request
 
 from .extensions import csrf
 
@@ -18,20 +18,8 @@ CONTENT_SECURITY_POLICY = (
 REDIRECT_DECODING_ROUNDS = 3
 
 
-def security_headers(response: Response) -> Response:
-    # One pass over the response's headers, not one per header: this runs on every response.
-    present = {name.lower() for name, _ in response.headers}
-    response.headers.extend(
-        (name, value)
-        for name, value in default_security_headers(current_app.config["HSTS_MAX_AGE"])
-        if name.lower() not in present
-    )
-    return response
-
-
-@functools.cache
 def default_security_headers(hsts_max_age: int) -> tuple[tuple[str, str], ...]:
-    """The headers every response gets unless its view set its own."""
+    """The headers every response gets unless its view set its own (default_headers.py)."""
     headers = [
         ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
         ("X-Content-Type-Options", "nosniff"),
