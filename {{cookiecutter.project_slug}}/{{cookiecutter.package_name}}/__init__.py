@@ -90,8 +90,9 @@ def init_extensions(app: Flask) -> None:
     mail.init_app(app)
     bootstrap.init_app(app)
     # Flask-Login's context processor loads the user before every template renders;
-    # add_request_hooks gives templates a proxy instead, which loads it only where a
-    # template asks: the 503 page of a database outage renders without the database.
+    # add_request_hooks gives templates their own (auth/login.template_visitor), loaded
+    # only where a template asks: the 503 page of a database outage renders without the
+    # database.
     login_manager.init_app(app, add_context_processor=False)
     limiter.init_app(app)
     without_application_wide_limits(app)
@@ -114,9 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def add_request_hooks(app: Flask) -> None:
-    from werkzeug.local import LocalProxy
-
-    from .auth.login import current_visitor, limit_unconfirmed_users
+    from .auth.login import limit_unconfirmed_users, template_visitor
     from .layout import init_layout
     from .mail import start_mail_jobs
 
@@ -124,7 +123,7 @@ def add_request_hooks(app: Flask) -> None:
     # here, before another check (CSRF, request input) fails with an error page that
     # would ask the database who is logged in, and end as a bare 500.
     app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
-    app.add_template_global(LocalProxy(current_visitor), "current_user")
+    app.context_processor(template_visitor)
     init_layout(app)
     app.teardown_request(start_mail_jobs)
 

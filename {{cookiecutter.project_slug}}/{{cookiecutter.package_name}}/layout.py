@@ -39,8 +39,8 @@ def layout_links() -> dict[str, Any]:
     outside one, have no layout)."""
     if not has_request_context():
         return {}
-    known = current_app.extensions["layout_links"]
-    root = request.root_path
+    known = current_app._get_current_object().extensions["layout_links"]  # type: ignore[attr-defined]
+    root = request._get_current_object().root_path  # type: ignore[attr-defined]
     links = known.get(root)
     if links is None:
         built = SimpleNamespace(

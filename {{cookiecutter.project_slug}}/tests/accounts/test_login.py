@@ -2,6 +2,7 @@
 
 import pytest
 from argon2 import PasswordHasher
+from flask import render_template_string
 from flask_login import current_user
 
 from {{ cookiecutter.package_name }}.auth.login import current_visitor
@@ -130,6 +131,10 @@ def test_default_hash_parameters_meet_owasp(app):
     assert user is None  # no stray accounts in a fresh test
 
 
+# The id of the user templates see as current_user, or nothing.
+TEMPLATE_VISITOR_ID = "{% raw %}{{ current_user.id if current_user.is_authenticated }}{% endraw %}"
+
+
 @pytest.mark.parametrize(
     "visitor", ["nobody", "unreadable session", "logged in", "remembered", "token"]
 )
@@ -140,7 +145,12 @@ def test_templates_see_the_user_flask_login_sees(app, visitor):
     def probe():
         ours = current_visitor()
         theirs = current_user._get_current_object()
-        return {"ours": getattr(ours, "id", None), "flask_login": getattr(theirs, "id", None)}
+        template = render_template_string(TEMPLATE_VISITOR_ID)
+        return {
+            "ours": getattr(ours, "id", None),
+            "flask_login": getattr(theirs, "id", None),
+            "template": int(template) if template else None,
+        }
 
     user_id = add_user(app, "user@example.org")
     client = app.test_client()
@@ -153,5 +163,5 @@ def test_templates_see_the_user_flask_login_sees(app, visitor):
     elif visitor == "token":
         with_token(client, token_for(app, "user@example.org"))
     answer = client.get("/visitor-probe").json
-    assert answer["ours"] == answer["flask_login"]
+    assert answer["ours"] == answer["flask_login"] == answer["template"]
     assert answer["ours"] == (user_id if visitor in ("logged in", "remembered") else None)

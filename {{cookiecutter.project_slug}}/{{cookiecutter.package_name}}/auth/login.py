@@ -1,9 +1,11 @@
 """Flask-Login: who the current user is, and what an unconfirmed one may see."""
 
 from datetime import timedelta
+from typing import Any
 
-from flask import abort, current_app, redirect, request, session, url_for
+from flask import abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from ..errors.handlers import wants_json
 from ..extensions import db, login_manager
@@ -55,17 +57,37 @@ def unauthorized():
 
 def current_visitor() -> User | AnonymousUser:
     """Flask-Login's current user, without asking Flask-Login when the request cannot name
-    one: no user in the session, no remember cookie, no Authorization header. Asking would
-    hash the client's address and user agent for session protection on every page; the
-    answer would be the anonymous user (templates' `current_user` is this)."""
-    current = request._get_current_object()  # type: ignore[attr-defined]
-    if (
-        "_user_id" in session
-        or current_app.config["REMEMBER_COOKIE_NAME"] in current.cookies
-        or "HTTP_AUTHORIZATION" in current.environ  # not .headers: a miss there raises
-    ):
+    one. Asking would hash the client's address and user agent for session protection on
+    every page; the answer would be the anonymous user."""
+    if can_name_a_user():
         return current_user._get_current_object()  # type: ignore[no-any-return]
     return ANONYMOUS
+
+
+def can_name_a_user() -> bool:
+    """A user in the session, a remember cookie or an Authorization header."""
+    # The objects behind the proxies: see http_caching.has_session.
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    config = current_app._get_current_object().config  # type: ignore[attr-defined]
+    return (
+        "_user_id" in session._get_current_object()  # type: ignore[attr-defined]
+        or config["REMEMBER_COOKIE_NAME"] in current.cookies
+        or "HTTP_AUTHORIZATION" in current.environ  # not .headers: a miss there raises
+    )
+
+
+# Templates' current user where the request can name one: loaded only if a template
+# asks, so the 503 page of a database outage renders without the database.
+NAMED_VISITOR = LocalProxy(current_visitor)
+
+
+def template_visitor() -> dict[str, Any]:
+    """Context processor: templates' `current_user`. The anonymous user itself when the
+    request cannot name a user (most pages read it twice, a proxy costs each time), and
+    for templates rendered off a request (e-mails)."""
+    if has_request_context() and can_name_a_user():
+        return {"current_user": NAMED_VISITOR}
+    return {"current_user": ANONYMOUS}
 
 
 def limit_unconfirmed_users():
