@@ -75,6 +75,14 @@ class FlaskApp(Flask):
             synced = super().ensure_sync(func)
             return kept(self._sync_functions, func, synced, MAX_REMEMBERED_FUNCTIONS)
 
+    def create_jinja_environment(self) -> Environment:
+        env = super().create_jinja_environment()
+        # A function, not the bound method Flask puts there: Jinja looks for a marker on
+        # every callable a template calls, and on a bound method that miss raises inside.
+        url_for = self.url_for
+        env.globals["url_for"] = lambda endpoint, /, **values: url_for(endpoint, **values)
+        return env
+
     def url_for(self, endpoint: str, /, **values: Any) -> str:
         """Flask's url_for; within a request, a relative URL is built once per script root,
         method and set of values, not once per link (a page has a dozen links)."""

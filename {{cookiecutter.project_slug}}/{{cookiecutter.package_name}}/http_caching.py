@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any
 
-from flask import Response, current_app, make_response, request
+from flask import Response, current_app, request
 
 # Responses that did not choose may hold personal data: nobody may store them
 # (default_headers.py adds it to every response without a Cache-Control).
@@ -34,13 +34,14 @@ def public_page(view: Callable[..., Any]) -> Callable[..., Response]:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
-        response = make_response(view(*args, **kwargs))
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response = app.make_response(view(*args, **kwargs))
         if response.status_code != 200 or has_session():
             return response  # default_headers.py makes it private
         response.cache_control.public = True
-        response.cache_control.max_age = current_app.config["HTTP_CACHE_MAX_AGE"]
+        response.cache_control.max_age = app.config["HTTP_CACHE_MAX_AGE"]
         response.vary.add("Cookie")  # the same URL is private for a visitor with a session
         response.add_etag()
-        return response.make_conditional(request)
+        return response.make_conditional(request._get_current_object())  # type: ignore[attr-defined]
 
     return wrapper

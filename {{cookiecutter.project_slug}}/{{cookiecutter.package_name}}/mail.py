@@ -50,7 +50,7 @@ def in_background(job: Callable[..., Any], *args: Any) -> None:
 
 def start_mail_jobs(error: BaseException | None = None) -> None:
     """teardown_request hook: hand over the jobs the request left."""
-    for job, base, args in g.pop("mail_jobs", []):
+    for job, base, args in g._get_current_object().pop("mail_jobs", []):  # type: ignore[attr-defined]
         hand_over(job, base, args)
 
 
