@@ -159,7 +159,8 @@ def test_the_master_logs_in_the_apps_format():
 @pytest.mark.parametrize("access_log", ["", "false"])
 def test_gunicorn_logs_through_the_apps_logging(make_app, tmp_path, access_log):
     # What gunicorn's master does with this file when it starts, then each worker's app.
-    gunicorn_log = Logger(gunicorn_config({"GUNICORN_ACCESS_LOG": access_log}))
+    config = gunicorn_config({"GUNICORN_ACCESS_LOG": access_log})
+    gunicorn_log = config.logger_class(config)
     make_app(LOG_DIR=str(tmp_path))
 
     serve_one_request(gunicorn_log)
@@ -176,6 +177,19 @@ def test_gunicorn_logs_through_the_apps_logging(make_app, tmp_path, access_log):
     error_line = LOG_LINE_START + r"CRITICAL gunicorn\.error: WORKER TIMEOUT \(pid:4242\)$"
     assert re.search(error_line, app_log, re.MULTILINE)
     assert "WORKER TIMEOUT (pid:4242)" in (tmp_path / "errors.log").read_text()
+
+
+def test_no_access_line_is_built_when_the_access_log_is_off(monkeypatch):
+    config = gunicorn_config({"GUNICORN_ACCESS_LOG": "false"})
+    gunicorn_log = config.logger_class(config)
+
+    def built(*args):
+        raise AssertionError("an access line was built")
+
+    monkeypatch.setattr(gunicorn_log, "atoms", built)
+    serve_one_request(gunicorn_log)
+    # With the access log on, gunicorn's own class (or statsd's, with --statsd-host).
+    assert gunicorn_config({}).logger_class is Logger
 
 
 def serve_one_request(gunicorn_log):
