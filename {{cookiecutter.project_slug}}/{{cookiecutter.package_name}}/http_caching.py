@@ -18,7 +18,7 @@ def has_session() -> bool:
     # a microsecond a time, and this runs several times per request.
     config = current_app._get_current_object().config  # type: ignore[attr-defined]
     cookies = request._get_current_object().cookies  # type: ignore[attr-defined]
-    return config["SESSION_COOKIE_NAME"] in cookies or config["REMEMBER_COOKIE_NAME"] in cookies
+    return not session_cookie_names(config).isdisjoint(cookies)
 
 
 def session_cookie_names(config: Mapping[str, Any]) -> frozenset[str]:

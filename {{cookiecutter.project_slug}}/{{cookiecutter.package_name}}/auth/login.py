@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort, current_app, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
-from werkzeug.local import LocalProxy
 
 from ..errors.handlers import wants_json
 from ..extensions import db, login_manager
@@ -76,17 +75,14 @@ def can_name_a_user() -> bool:
     )
 
 
-# Templates' current user where the request can name one: loaded only if a template
-# asks, so the 503 page of a database outage renders without the database.
-NAMED_VISITOR = LocalProxy(current_visitor)
-
-
 def template_visitor() -> dict[str, Any]:
     """Context processor: templates' `current_user`. The anonymous user itself when the
     request cannot name a user (most pages read it twice, a proxy costs each time), and
     for templates rendered off a request (e-mails)."""
     if has_request_context() and can_name_a_user():
-        return {"current_user": NAMED_VISITOR}
+        # Flask-Login's proxy: the user is loaded only if a template asks, so the 503 page
+        # of a database outage renders without the database.
+        return {"current_user": current_user}
     return {"current_user": ANONYMOUS}
 
 
