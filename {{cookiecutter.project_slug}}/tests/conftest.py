@@ -2,6 +2,7 @@ import gc
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import tempfile
 from pathlib import Path
@@ -86,6 +87,45 @@ class SharedTemplateCode(BytecodeCache):
 TEMPLATE_CODE = SharedTemplateCode()
 
 
+class FreshTables:
+    """The database of a new app (create_all, then sync_roles), built once per run on
+    SQLite in memory and copied into each app's in-memory database with sqlite3's
+    backup: the same database as building it again, in a tenth of the time. An app on
+    another database (a file, a server) builds its tables itself."""
+
+    def __init__(self):
+        self.template = None
+
+    def create(self):
+        """In an app context: the tables of a new app, with its roles."""
+        if not self.copy_into(db.engine):
+            db.create_all()
+            sync_roles()
+            db.session.remove()
+            if is_sqlite_in_memory(db.engine):
+                self.template = sqlite3.connect(":memory:", check_same_thread=False)
+                with db.engine.connect() as connection:
+                    connection.connection.driver_connection.backup(self.template)
+
+    def copy_into(self, engine):
+        """Put a new app's tables and rows in `engine`'s database, replacing all it holds;
+        False when that database is not SQLite in memory, or no template exists yet."""
+        if self.template is None or not is_sqlite_in_memory(engine):
+            return False
+        with engine.connect() as connection:
+            self.template.backup(connection.connection.driver_connection)
+        return True
+
+
+def is_sqlite_in_memory(engine):
+    # One connection per app (Flask-SQLAlchemy gives such an engine a StaticPool).
+    url = engine.url
+    return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+
+
+FRESH_TABLES = FreshTables()
+
+
 def build_app(create_tables, environ, overrides):
     app = create_app(
         {**HERMETIC_SETTINGS, **overrides}, environ={**HERMETIC_ENVIRON, **(environ or {})}
@@ -93,8 +133,7 @@ def build_app(create_tables, environ, overrides):
     app.jinja_env.bytecode_cache = TEMPLATE_CODE
     if create_tables:
         with app.app_context():
-            db.create_all()
-            sync_roles()
+            FRESH_TABLES.create()
     return app
 
 
@@ -235,6 +274,8 @@ class LentApp:
     def empty_tables(self):
         """SQLite numbers rows from 1 again, as in new tables. The roles sync_roles
         wrote stay, unless the test changed them."""
+        if FRESH_TABLES.copy_into(db.engine):
+            return
         roles_kept = role_rows(self.app) == self.roles
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):

@@ -10,6 +10,8 @@ from flask.sessions import SecureCookieSessionInterface
 from flask.templating import Environment
 from itsdangerous import URLSafeTimedSerializer
 
+from .routing import LazyBuilderRule
+
 # Bounds on the memos below: names and URLs an app builds are few, but values in URLs may
 # come from visitors. A full memo is emptied and filled again.
 MAX_REMEMBERED_FUNCTIONS = 1024
@@ -59,6 +61,7 @@ class TemplateEnvironment(Environment):
 
 class FlaskApp(Flask):
     jinja_environment = TemplateEnvironment
+    url_rule_class = LazyBuilderRule
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
