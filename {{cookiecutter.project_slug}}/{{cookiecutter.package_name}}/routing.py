@@ -39,8 +39,8 @@ class LazyBuilderRule(Rule):
     """A URL rule that compiles its URL builders when it first builds a URL.
 
     Werkzeug compiles two Python functions per rule (an AST, then compile()) as the rule
-    is added: about 70% of building the app, for builders most processes never call
-    (each test builds apps; a CLI command builds one and no URL).
+    is added: about 70% of building the app, for builders few processes call (the tests
+    build an app each; a `flask` command builds one and few URLs, if any).
 
     Overrides Rule._compile_builder, a private method: Werkzeug is pinned to its minor
     version in pyproject.toml, and test_routing.py fails if the override stops being
