@@ -272,8 +272,9 @@ class LentApp:
             self.limiter_storage = limiter.storage
 
     def empty_tables(self):
-        """SQLite numbers rows from 1 again, as in new tables. The roles sync_roles
-        wrote stay, unless the test changed them."""
+        """The tables of a new app: on SQLite in memory, FRESH_TABLES' copy; elsewhere
+        emptied, the roles sync_roles wrote kept unless the test changed them (SQLite
+        numbers rows from 1 again, as in new tables)."""
         if FRESH_TABLES.copy_into(db.engine):
             return
         roles_kept = role_rows(self.app) == self.roles
