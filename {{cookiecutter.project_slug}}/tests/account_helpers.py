@@ -6,11 +6,11 @@ import email.policy
 import re
 
 from flask import session
-from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
 
 from {{ cookiecutter.package_name }}.auth.api_tokens import issue_token
 from {{ cookiecutter.package_name }}.auth.passwords import hash_password
+from {{ cookiecutter.package_name }}.auth.sessions import log_in as start_login
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Role, User
 from {{ cookiecutter.package_name }}.models.types import utc_now
@@ -81,7 +81,7 @@ def logged_in(app, client, email, csrf_header=False):
     With csrf_header, it also sends the CSRF token with every request, as the browser's
     scripts do."""
     with app.test_request_context(environ_base=client.environ_base):
-        assert login_user(User.by_email(email))
+        start_login(User.by_email(email))
         if csrf_header:
             client.environ_base["HTTP_X_CSRFTOKEN"] = generate_csrf()
         values = dict(session)

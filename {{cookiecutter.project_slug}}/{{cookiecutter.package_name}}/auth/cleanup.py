@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 
 from ..extensions import db
-from ..models import ApiToken, {% if cookiecutter.background_jobs == "celery" %}MailDelivery, {% endif %}Task, User
+from ..models import ApiToken, LoginSession, {% if cookiecutter.background_jobs == "celery" %}MailDelivery, {% endif %}Task, User
 from ..models.types import utc_now
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def purge_unconfirmed(days: int, now: datetime | None = None, batch_size: int = 
         # Explicitly, not through ON DELETE: SQLite enforces foreign keys only on request.
         db.session.execute(update(Task).where(Task.owner_id.in_(ids)).values(owner_id=None))
         db.session.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
+        db.session.execute(delete(LoginSession).where(LoginSession.user_id.in_(ids)))
         db.session.execute(
             delete(User).where(User.id.in_(ids), User.confirmed.is_(False)),
             execution_options={"synchronize_session": False},

@@ -6,6 +6,7 @@ import sys
 from datetime import datetime
 
 import click
+from email_validator import EmailNotValidError
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from ..models import Role, User
 from ..models.user import ADMIN_ROLE, ROLES, normalise_email
 from .api_tokens import issue_token, live_tokens, revoke_token
 from .passwords import hash_password, password_problem
+from .sessions import end_logins
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 roles_cli = AppGroup("roles", help="Manage roles.")
@@ -52,9 +54,12 @@ def create_admin(email: str) -> None:
 
     The password is prompted for without echo, or read from ADMIN_PASSWORD.
     """
-    email = normalise_email(email)
-    if "@" not in email:
-        raise click.BadParameter(f"{email!r} is not an e-mail address.", param_hint="--email")
+    try:
+        email = normalise_email(email)
+    except EmailNotValidError as error:
+        raise click.BadParameter(
+            f"{email!r} is not an e-mail address: {error}", param_hint="--email"
+        ) from error
     password = os.environ.get(ADMIN_PASSWORD_VARIABLE)
     if not password:
         password = ask_for_password(email)
@@ -65,6 +70,8 @@ def create_admin(email: str) -> None:
     if user is None:
         user = User(email=email)
         db.session.add(user)
+    else:
+        end_logins(user)  # a new password ends the sessions the old one opened
     user.password_hash = hash_password(password)
     user.role = Role.named(ADMIN_ROLE)
     user.mark_confirmed()

@@ -2,19 +2,34 @@
 
 from typing import Any
 
+from email_validator import EmailNotValidError
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from ..forms import Form
 from ..models.api_token import TOKEN_NAME_LENGTH
-from ..models.user import EMAIL_LENGTH
+from ..models.user import EMAIL_LENGTH, normalise_email
 from .passwords import password_problem
+
+
+def mailable_address(form: Form, field: EmailField) -> None:
+    """An address the app can store and send mail to (models.user.normalise_email)."""
+    try:
+        normalise_email(field.data or "")
+    except EmailNotValidError as error:
+        local_part = (field.data or "").rpartition("@")[0]
+        if local_part and not local_part.isascii():
+            raise ValidationError(
+                "We cannot send e-mail to an address with accented or non-Latin characters "
+                "before the @: many mail servers refuse it. Please use another address."
+            ) from error
+        raise ValidationError(str(error)) from error
 
 
 def email_field(label: str = "E-mail") -> EmailField:
     return EmailField(
         label,
-        validators=[DataRequired(), Email(), Length(max=EMAIL_LENGTH)],
+        validators=[DataRequired(), Length(max=EMAIL_LENGTH), mailable_address],
         filters=[lambda value: value.strip() if value else value],
         render_kw={"autocomplete": "email"},
     )

@@ -11,6 +11,7 @@ from ..extensions import db, login_manager
 from ..http_caching import has_session
 from ..models import AnonymousUser, User
 from ..models.types import utc_now
+from .sessions import load_login
 
 # Here, not in extensions.py with its other settings: the models import extensions.py.
 login_manager.anonymous_user = AnonymousUser
@@ -38,13 +39,10 @@ def load_user(session_id: str) -> User | None:
     authorization = request.authorization
     if authorization is not None and authorization.type == "bearer":
         return None  # a token request: the token says who it is (api/authentication.py)
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+    user_id, _, login_key = session_id.partition(":")
+    if not user_id.isdigit() or not login_key:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.password_fingerprint != fingerprint:
-        return None  # the password changed since: this session is over
-    return user
+    return load_login(int(user_id), login_key)
 
 
 @login_manager.unauthorized_handler

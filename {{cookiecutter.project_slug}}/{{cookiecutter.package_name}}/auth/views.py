@@ -8,8 +8,8 @@ owner of the address gets an e-mail instead.
 from collections.abc import Callable
 from typing import Any
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
@@ -39,6 +39,7 @@ from .forms import (
     RevokeTokenForm,
 )
 from .passwords import hash_password, needs_rehash, verify_password
+from .sessions import end_logins, forget_login, log_in, log_out
 from .tokens import Purpose, TokenError, read_token
 
 
@@ -88,9 +89,7 @@ def login():
                 # the only moment the password is known.
                 user.password_hash = hash_password(form.password.data)
             user.last_seen = utc_now()
-            db.session.commit()
-            session.clear()  # nothing from before the login survives it
-            login_user(user, remember=form.remember.data)
+            log_in(user, remember=form.remember.data)
             target = request.args.get("next")
             return redirect(target if is_safe_redirect_target(target) else url_for("main.index"))
         flash("Wrong e-mail or password.", "error")
@@ -100,9 +99,20 @@ def login():
 @bp.post("/logout")
 def logout():
     # A POST without a valid CSRF token never gets here: CSRFProtect answers it with 400.
-    logout_user()
-    session.clear()
+    log_out(current_user)
     flash("You are logged out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.post("/logout-everywhere")
+@login_required
+def logout_everywhere():
+    """End every login of the account: other browsers, remembered devices, copies of
+    cookies. API tokens are revoked on their own page."""
+    end_logins(current_user)
+    db.session.commit()
+    forget_login()
+    flash("You are logged out on every device.", "info")
     return redirect(url_for("main.index"))
 
 
@@ -174,9 +184,9 @@ def reset_password(token: str):
         user.password_hash = hash_password(form.password.data)
         # The link arrived at this address, which proves it as well as a confirmation.
         user.mark_confirmed()
+        end_logins(user)  # whoever had the old password is out
         db.session.commit()
-        logout_user()
-        session.clear()
+        forget_login()
         flash("Your password is changed. Log in with the new one.", "success")
         return redirect(url_for("auth.login"))
     return form_page("auth/reset_password.html", form)
@@ -195,9 +205,8 @@ def change_password():
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.current_password.data):
             current_user.password_hash = hash_password(form.password.data)
+            end_logins(current_user, keep_current=True)
             db.session.commit()
-            # The session id names the password: renew this one, every other ends.
-            login_user(current_user._get_current_object())
             flash("Your password is changed; other devices are logged out.", "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors.append("This is not your current password.")

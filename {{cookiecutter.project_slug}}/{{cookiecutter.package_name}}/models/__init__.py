@@ -1,6 +1,7 @@
 """Every model, imported here so that Flask-Migrate sees the whole schema."""
 
 from .api_token import ApiToken
+from .login_session import LoginSession
 {%- if cookiecutter.background_jobs == "celery" %}
 from .mail_delivery import MailDelivery
 {%- endif %}
@@ -10,6 +11,7 @@ from .user import AnonymousUser, Permission, Role, User
 __all__ = [
     "AnonymousUser",
     "ApiToken",
+    "LoginSession",
 {%- if cookiecutter.background_jobs == "celery" %}
     "MailDelivery",
 {%- endif %}
