@@ -58,6 +58,11 @@ def test_another_spelling_is_no_new_address_for_a_change(app, client, smtp_serve
     data = {"email": spelling, "current_password": PASSWORD}
     assert submit(client, "/auth/change-email", data).status_code == 302
     assert recipients(smtp_server) == ["root@example.org"]
+    # The owner of that mailbox hears that it has an account; it gets no link to move
+    # another account onto a second spelling of it.
+    (envelope,) = smtp_server.messages
+    assert b"already has one" in envelope.content
+    assert b"/auth/change-email/" not in envelope.content
     assert get_user(app, "someone@example.org") is not None
 
 
