@@ -3,6 +3,7 @@
 import click
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 # No fileConfig(alembic.ini): `flask db` runs inside the app, whose logging is set up
 # already (logs/); alembic's INFO lines show only with LOG_LEVEL=DEBUG.
@@ -15,12 +16,22 @@ config.set_main_option(
 )
 
 
+def render_item(type_, obj, autogen_context):
+    """Revisions name the column type a model's own type stores into (sa.DateTime() for
+    models/types.py's UTCDateTime): what it does in Python is no part of the schema, and
+    a revision that imports the app would break when the app's code moves."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl_instance!r}"
+    return False  # Alembic's own rendering
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it (`flask db upgrade --sql`)."""
     context.configure(
         url=config.get_main_option("sqlalchemy.url"),
         target_metadata=target_db.metadata,
         literal_binds=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -36,6 +47,7 @@ def run_migrations_online() -> None:
     configure_args = current_app.extensions["migrate"].configure_args
     if configure_args.get("process_revision_directives") is None:
         configure_args["process_revision_directives"] = skip_empty_autogenerate
+    configure_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
         context.configure(
             connection=connection, target_metadata=target_db.metadata, **configure_args
