@@ -60,19 +60,19 @@ def site_config(project, listen_port, upstream, cache_dir):
     return render((Path(project) / TEMPLATE_PATH).read_text(), values)
 
 
-def main_config(workdir, site_path):
+def main_config(workdir, site_path, worker_processes=1, access_log=True):
     """A stand-in for the official image's nginx.conf, every file under workdir."""
     # As root, nginx's workers would run as nobody, who cannot enter a test's directory.
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = {name: workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
     return (
         f"{user}daemon off;\n"
-        "worker_processes 1;\n"
+        f"worker_processes {worker_processes};\n"
         f"pid {workdir / 'nginx.pid'};\n"
         f"error_log {workdir / 'error.log'} info;\n"
         "events { worker_connections 1024; }\n"
         "http {\n"
-        f"    access_log {workdir / 'access.log'};\n"
+        f"    access_log {workdir / 'access.log' if access_log else 'off'};\n"
         + "".join(f"    {name}_temp_path {path};\n" for name, path in temp.items())
         + f"    include {site_path};\n"
         "}\n"
@@ -95,16 +95,17 @@ def accepts_connections(port):
 
 
 @contextlib.contextmanager
-def running_nginx(binary, project, workdir, listen_port, upstream):
+def running_nginx(binary, project, workdir, listen_port, upstream, **options):
     """nginx in front of upstream ("127.0.0.1:PORT"), serving on listen_port, its files in
     workdir (an empty directory); yields the cache directory once nginx accepts connections,
-    and stops nginx on the way out. RuntimeError with its error log when it does not start."""
+    and stops nginx on the way out. RuntimeError with its error log when it does not start.
+    options go to main_config (worker_processes, access_log)."""
     workdir = Path(workdir).resolve()
     cache_dir = workdir / "cache"
     site = workdir / "site.conf"
     site.write_text(site_config(project, listen_port, upstream, cache_dir))
     main = workdir / "nginx.conf"
-    main.write_text(main_config(workdir, site))
+    main.write_text(main_config(workdir, site, **options))
     error_log = workdir / "error.log"
     command = [binary, "-p", str(workdir), "-c", str(main), "-e", str(error_log)]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True, check=False)
