@@ -60,8 +60,9 @@ def site_config(project, listen_port, upstream, cache_dir):
     return render((Path(project) / TEMPLATE_PATH).read_text(), values)
 
 
-def main_config(workdir, site_path, worker_processes=1, access_log=True):
-    """A stand-in for the official image's nginx.conf, every file under workdir."""
+def main_config(workdir, site_path, worker_processes=1, access_log=True, status_port=None):
+    """A stand-in for the official image's nginx.conf, every file under workdir; with
+    status_port, nginx's stub_status on that port too (requests in progress: status())."""
     # As root, nginx's workers would run as nobody, who cannot enter a test's directory.
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = {name: workdir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
@@ -75,7 +76,12 @@ def main_config(workdir, site_path, worker_processes=1, access_log=True):
         f"    access_log {workdir / 'access.log' if access_log else 'off'};\n"
         + "".join(f"    {name}_temp_path {path};\n" for name, path in temp.items())
         + f"    include {site_path};\n"
-        "}\n"
+        + (
+            f"    server {{ listen 127.0.0.1:{status_port}; location / {{ stub_status; }} }}\n"
+            if status_port
+            else ""
+        )
+        + "}\n"
     )
 
 
@@ -99,7 +105,7 @@ def running_nginx(binary, project, workdir, listen_port, upstream, **options):
     """nginx in front of upstream ("127.0.0.1:PORT"), serving on listen_port, its files in
     workdir (an empty directory); yields the cache directory once nginx accepts connections,
     and stops nginx on the way out. RuntimeError with its error log when it does not start.
-    options go to main_config (worker_processes, access_log)."""
+    options go to main_config (worker_processes, access_log, status_port)."""
     workdir = Path(workdir).resolve()
     cache_dir = workdir / "cache"
     site = workdir / "site.conf"
@@ -132,6 +138,16 @@ def running_nginx(binary, project, workdir, listen_port, upstream, **options):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def requests_in_progress(status_port):
+    """nginx's count of requests it is working on ("Writing"), this one included."""
+    with socket.create_connection(("127.0.0.1", status_port), timeout=5) as sock:
+        sock.sendall(b"GET / HTTP/1.0\r\nHost: status\r\n\r\n")
+        reply = b""
+        while chunk := sock.recv(4096):
+            reply += chunk
+    return int(re.search(rb"Writing: (\d+)", reply).group(1))
 
 
 def cached_files(cache_dir):

@@ -13,8 +13,9 @@ gunicorn.conf.py (sync workers, 2 of them), on loopback. The tests prove that
    response that sets a cookie;
 3. against an origin that answers with chosen headers, nginx keeps exactly the responses
    a shared cache may keep (public, for their max-age), none that is private, no-store,
-   no-cache, sets a cookie or varies by more than the cookies, and serves a stale page
-   while one request fetches it anew.
+   no-cache, sets a cookie or varies by more than the cookies; one request fetches a
+   missing page while the others wait for it, and a stale page is served while one
+   request fetches it anew.
 
 Every time limit here is a failure timeout, never a measure of speed.
 """
@@ -36,7 +37,7 @@ import pytest
 
 from . import services
 from .baked import default_row, gunicorn_server, matrix_params, production_env, run_flask
-from .nginx_proxy import cached_files, nginx_binary, running_nginx
+from .nginx_proxy import cached_files, nginx_binary, requests_in_progress, running_nginx
 from .throwaway_servers import free_port
 
 pytestmark = pytest.mark.xdist_group("reverse-proxy")
@@ -357,11 +358,16 @@ ORIGIN_PAGES = {
 }
 # Fresh for a second, then served stale while the origin works on a new copy.
 STALE_PATH = "/briefly-fresh"
+# Asked for by several visitors at once before nginx has it.
+LOCKED_PATH = "/wanted-by-many"
+WAITING_CLIENTS = 5
+# The origin holds back its answers for these while its gate is closed.
+GATED_PATHS = {STALE_PATH: "public, max-age=1", LOCKED_PATH: "public, max-age=60"}
 
 
 class Origin:
     """An HTTP server on a thread: ORIGIN_PAGES by path, each body naming how many times
-    the origin was asked for that path; STALE_PATH waits for `gate` before answering."""
+    the origin was asked for that path; GATED_PATHS wait for `gate` before answering."""
 
     def __init__(self):
         self.counts = {}
@@ -375,9 +381,9 @@ class Origin:
                 with origin.asked:
                     count = origin.counts[self.path] = origin.counts.get(self.path, 0) + 1
                     origin.asked.notify_all()
-                if self.path == STALE_PATH:
+                if self.path in GATED_PATHS:
                     origin.gate.wait(ATTACK_LIMIT_SECONDS)
-                    headers = {"Cache-Control": "public, max-age=1"}
+                    headers = {"Cache-Control": GATED_PATHS[self.path]}
                 else:
                     headers = ORIGIN_PAGES.get(self.path, ({}, False))[0]
                 body = f"copy {count} of {self.path}".encode()
@@ -412,9 +418,11 @@ def origin_behind_nginx(bakes, tmp_path_factory):
     origin = Origin()
     try:
         port = free_port()
+        status_port = free_port()
         workdir = tmp_path_factory.mktemp("nginx-origin")
-        with running_nginx(nginx, project, workdir, port, f"{HOST}:{origin.port}"):
-            yield origin, port
+        upstream = f"{HOST}:{origin.port}"
+        with running_nginx(nginx, project, workdir, port, upstream, status_port=status_port):
+            yield origin, port, status_port
     finally:
         origin.close()
 
@@ -422,7 +430,7 @@ def origin_behind_nginx(bakes, tmp_path_factory):
 @pytest.mark.parametrize("row", matrix_params([ROW]))
 @pytest.mark.parametrize("path", ORIGIN_PAGES)
 def test_nginx_keeps_only_what_a_shared_cache_may(origin_behind_nginx, row, path):
-    origin, port = origin_behind_nginx
+    origin, port, _ = origin_behind_nginx
     _, may_keep = ORIGIN_PAGES[path]
     first = request(port, "GET", path, cookies={"tracker": "a"})
     second = request(port, "GET", path, cookies={"tracker": "b"})
@@ -437,7 +445,7 @@ def test_nginx_keeps_only_what_a_shared_cache_may(origin_behind_nginx, row, path
 
 @pytest.mark.parametrize("row", matrix_params([ROW]))
 def test_a_stale_page_is_served_while_one_request_fetches_it_anew(origin_behind_nginx, row):
-    origin, port = origin_behind_nginx
+    origin, port, _ = origin_behind_nginx
     first = request(port, "GET", STALE_PATH)
     assert first.body == f"copy 1 of {STALE_PATH}"
     origin.gate.clear()  # from now on the origin holds every answer back
@@ -459,3 +467,25 @@ def test_a_stale_page_is_served_while_one_request_fetches_it_anew(origin_behind_
     while (answer := request(port, "GET", STALE_PATH)).body == first.body:
         assert time.monotonic() < deadline, "the new copy never replaced the stale one"
     assert answer.body == f"copy 2 of {STALE_PATH}"
+
+
+@pytest.mark.parametrize("row", matrix_params([ROW]))
+def test_one_request_fetches_a_missing_page_while_the_others_wait_for_it(origin_behind_nginx, row):
+    origin, port, status_port = origin_behind_nginx
+    origin.gate.clear()
+    first = PendingRequest(port, LOCKED_PATH)
+    origin.wait_until_asked(LOCKED_PATH, 1)
+    others = [PendingRequest(port, LOCKED_PATH) for _ in range(WAITING_CLIENTS)]
+    # Let the origin answer only once nginx is working on all of them (and on the status
+    # request that counts them): without the lock they would be at the origin by now.
+    deadline = time.monotonic() + ANSWER_TIMEOUT
+    while requests_in_progress(status_port) < 1 + WAITING_CLIENTS + 1:
+        assert time.monotonic() < deadline, "nginx never had every request in hand"
+    origin.gate.set()
+    for pending in [first, *others]:
+        assert pending.done.wait(ANSWER_TIMEOUT)
+        assert pending.error is None
+        assert pending.answer.body == f"copy 1 of {LOCKED_PATH}"
+    assert first.answer.cache_status == "MISS"
+    assert [pending.answer.cache_status for pending in others] == ["HIT"] * WAITING_CLIENTS
+    assert origin.counts[LOCKED_PATH] == 1
