@@ -273,11 +273,15 @@ ensure_memcached_sasl() {
 }
 
 # The template tests also start throwaway servers from these binaries
-# (Sentinel, Cluster, crash and restart): make sure every one is on PATH.
+# (Sentinel, Cluster, crash and restart; nginx in front of a bake's gunicorn,
+# tests/test_reverse_proxy.py): make sure every one is installed.
 ensure_server_binaries() {
     command -v redis-cli >/dev/null || apt_install redis-tools
     command -v redis-server >/dev/null || apt_install redis-server
     command -v memcached >/dev/null || apt_install memcached
+    # /usr/sbin/nginx: not on every PATH. The tests run it on a port of their own, with
+    # their own configuration; the package's service is not needed.
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 }
 
 # --- main ----------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 Bakes the default project once; then, per repeat, serves a bare WSGI callable, a one-route
 Flask app and the bake with gunicorn (the same number of sync workers each, production
-settings) on loopback, and loads them in alternating rounds with wrk (or a Python client
-when wrk is not on PATH). Then reads each worker's memory, times import (and create_app)
-in fresh interpreters, and runs the bake's suite in one process. Prints the figures and a
+settings) on loopback, with the bake's generated nginx configuration in front of the bake's
+gunicorn (as production compose runs it; the row is skipped when nginx is not installed),
+and loads them in alternating rounds with wrk (or a Python client when wrk is not on
+PATH). Then reads each worker's memory, times import (and create_app) in fresh
+interpreters, and runs the bake's suite in one process. Prints the figures and a
 Markdown table against the issue's targets. Asserts nothing: performance is measured here,
 never in timed tests.
 
@@ -23,8 +25,8 @@ from pathlib import Path
 
 from load import LoadSettings, Target, check_answers_200, generator_name, requests_per_second
 from memory import worker_memory, worker_pids
-from report import BAKE, BARE, CACHED, ONE_ROUTE, RENDERED, Figures, markdown_table
-from servers import BENCHMARKS_DIR, bake_default_project, gunicorn
+from report import BAKE, BARE, CACHED, ONE_ROUTE, PROXY_CACHED, RENDERED, Figures, markdown_table
+from servers import BENCHMARKS_DIR, bake_default_project, gunicorn, nginx_in_front
 from startup import median_seconds
 from suite import run_suite, suite_command
 
@@ -46,27 +48,36 @@ def parse_args():
 
 @contextlib.contextmanager
 def running_servers(bake, workers, log_dir):
-    """The three gunicorn servers by name; all of them stopped on the way out."""
+    """The three gunicorn servers by name, and the port of nginx in front of the bake's
+    (None without nginx); all of them stopped on the way out."""
     with contextlib.ExitStack() as stack:
 
         def start(name, app_spec, cwd):
             return stack.enter_context(gunicorn(name, app_spec, cwd, bake.env, workers, log_dir))
 
-        yield {
+        servers = {
             BARE: start(BARE, "bare_wsgi:app", BENCHMARKS_DIR),
             ONE_ROUTE: start(ONE_ROUTE, "one_route:app", BENCHMARKS_DIR),
             BAKE: start(BAKE, f"{bake.package}:create_app()", bake.project),
         }
+        proxy_port = stack.enter_context(nginx_in_front(bake, servers[BAKE].port, workers, log_dir))
+        if proxy_port is None:
+            print(f"  {PROXY_CACHED}: skipped, nginx is not installed (.ci/benchmark-tools.sh)")
+        yield servers, proxy_port
 
 
-def load_targets(servers):
-    return [
+def load_targets(servers, proxy_port):
+    targets = [
         Target(BARE, servers[BARE].port),
         Target(ONE_ROUTE, servers[ONE_ROUTE].port),
         Target(CACHED, servers[BAKE].port),
         # Any session cookie makes the home page bypass the page cache: the rendering cost.
         Target(RENDERED, servers[BAKE].port, {"Cookie": "session=x"}),
     ]
+    if proxy_port is not None:
+        # The warm-up's first request fills nginx's cache; every later one is a hit.
+        targets.append(Target(PROXY_CACHED, proxy_port))
+    return targets
 
 
 def warm_up(targets, settings):
@@ -114,9 +125,9 @@ def print_memory(memory, replaced):
 
 def measure_servers(bake, args, log_dir):
     settings = LoadSettings(args.seconds, args.connections, args.threads)
-    with running_servers(bake, args.workers, log_dir) as servers:
+    with running_servers(bake, args.workers, log_dir) as (servers, proxy_port):
         first_workers = {name: set(worker_pids(s.master_pid)) for name, s in servers.items()}
-        targets = load_targets(servers)
+        targets = load_targets(servers, proxy_port)
         warm_up(targets, settings)
         rates = alternating_rounds(targets, settings, args.rounds)
         memory = {name: worker_memory(s.master_pid) for name, s in servers.items()}
@@ -160,7 +171,8 @@ def print_header(bake, args):
     print(f"date: {datetime.date.today()}, {os.cpu_count()} cores, {platform.platform()}")
     print(f"python: {platform.python_version()}, load generator: {generator_name()}")
     print(
-        f"gunicorn: {args.workers} sync workers per server; load: {args.rounds} rounds of"
+        f"gunicorn: {args.workers} sync workers per server; nginx: {args.workers} worker"
+        f" processes; load: {args.rounds} rounds of"
         f" {args.seconds:g} s, {args.connections} connections, {args.threads} threads"
     )
     if not args.skip_suite:

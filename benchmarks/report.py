@@ -13,6 +13,9 @@ BARE = "Bare WSGI callable"
 ONE_ROUTE = "One-route Flask app"
 CACHED = "Bake: cached home page"
 RENDERED = "Bake: home page, session cookie"
+# The bake's generated nginx configuration in front of the bake's gunicorn (production
+# compose): its micro-cache answers the home page without asking gunicorn.
+PROXY_CACHED = "nginx: cached home page"
 BAKE = "Bake"  # the gunicorn server behind both of the bake's pages
 
 
@@ -55,7 +58,14 @@ def throughput_rows(figures):
             f"≥ {RENDERED_MIN}×",
             verdict(rendered >= RENDERED_MIN),
         ),
+        proxy_row(figures, baseline),
     ]
+
+
+def proxy_row(figures, baseline):
+    rate = figures.rates.get(PROXY_CACHED)
+    cell = "skipped (nginx is not installed)" if rate is None else rate_cell(rate, baseline)
+    return (PROXY_CACHED, cell, "—", "—")
 
 
 def memory_cell(memory):

@@ -1,6 +1,8 @@
-"""Bake the default project and run gunicorn servers on loopback, always stopped after use."""
+"""Bake the default project and run gunicorn servers (and nginx in front of the bake's) on
+loopback, always stopped after use."""
 
 import contextlib
+import importlib.util
 import os
 import signal
 import socket
@@ -18,6 +20,8 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 START_TIMEOUT = 60
 STOP_TIMEOUT = 30
+# The template suite's runner of the bake's generated nginx configuration (standard library).
+NGINX_HELPERS_PATH = TEMPLATE_DIR / "tests" / "nginx_proxy.py"
 
 
 @dataclass(frozen=True)
@@ -175,3 +179,33 @@ def gunicorn(name, app_spec, cwd, env, workers, log_dir):
         yield server
     finally:
         stop(process)
+
+
+def nginx_helpers():
+    spec = importlib.util.spec_from_file_location("forge_nginx_proxy", NGINX_HELPERS_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextlib.contextmanager
+def nginx_in_front(bake, upstream_port, workers, log_dir):
+    """The bake's nginx/templates/default.conf.template in front of its gunicorn, as
+    compose.production.yaml runs it, with as many worker processes as gunicorn has and no
+    access log (like the gunicorns here); yields its port, or None when nginx is not
+    installed (.ci/benchmark-tools.sh installs it)."""
+    helpers = nginx_helpers()
+    binary = helpers.nginx_binary()
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    workdir = Path(log_dir) / "nginx"
+    workdir.mkdir()
+    upstream = f"127.0.0.1:{upstream_port}"
+    options = {"worker_processes": workers, "access_log": False}
+    try:
+        with helpers.running_nginx(binary, bake.project, workdir, port, upstream, **options):
+            yield port
+    except RuntimeError as error:
+        raise SystemExit(f"nginx: {error}") from None

@@ -5,6 +5,9 @@
   real Compose implementation accepts them: development (compose.override.yaml) with nothing
   but the bake's own .env, production (compose.production.yaml) with its settings, and
   production refuses each missing required setting, naming it.
+- Production compose publishes nginx's port only: gunicorn is reached through the proxy,
+  which gets every variable its generated configuration needs (tests/test_reverse_proxy.py
+  runs that configuration), and the app counts nginx as a proxy.
 - One bake's image, built from its uv.lock with the classic builder, migrates a fresh
   PostgreSQL database (`flask db upgrade`), serves on $PORT against PostgreSQL and Redis as
   a user other than root, turns healthy through its own HEALTHCHECK, and holds the source
@@ -29,9 +32,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 
 from . import services
 from .baked import MATRIX, matrix_params
+from .nginx_proxy import IMAGE_VARIABLES, TEMPLATE_PATH, template_variables
 from .throwaway_servers import free_port
 
 BASE_IMAGE = "python:3.11-slim"
@@ -69,9 +74,9 @@ def compose_command():
     return [services.require_binary("docker-compose", hint="Debian's docker-compose or the v2 plugin")]
 
 
-def compose_config(project, *options, **settings):
+def compose_config(project, *options, quiet=True, **settings):
     """`compose config` in project, where settings are the only values the files can read
-    from the environment (besides a .env file)."""
+    from the environment (besides a .env file); quiet=False: with the merged file."""
     texts = "".join((project / name).read_text() for name in COMPOSE_FILES)
     read = set(INTERPOLATED_VARIABLE.findall(texts))
     env = {
@@ -80,7 +85,7 @@ def compose_config(project, *options, **settings):
         if name not in read and not name.startswith("COMPOSE_")
     }
     return subprocess.run(
-        [*compose_command(), *options, "config", "--quiet"],
+        [*compose_command(), *options, "config", *(["--quiet"] if quiet else [])],
         cwd=project,
         env={**env, **settings},
         capture_output=True,
@@ -140,6 +145,35 @@ def test_production_compose_requires_each_setting_by_name(bakes, row, tmp_path):
         done = compose_config(project, *options, **{key: settings[key] for key in settings if key != name})
         assert done.returncode != 0, f"compose accepted production without {name}"
         assert f"set {name}" in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("row", matrix_params())
+def test_production_compose_reaches_gunicorn_through_nginx_only(bakes, row):
+    project = bakes(row).project_path
+    options = [option for name in PRODUCTION_FILES for option in ("-f", name)]
+    done = compose_config(project, *options, quiet=False, **production_settings(row))
+    assert done.returncode == 0, done.stdout + done.stderr
+    declared = yaml.safe_load(done.stdout)["services"]
+
+    published = {name for name, service in declared.items() if service.get("ports")}
+    assert published == {"proxy"}, "only nginx may be reachable from outside"
+    proxy = declared["proxy"]
+    assert proxy["image"].startswith("nginx:")
+    [port] = proxy["ports"]
+    assert str(port["target"] if isinstance(port, dict) else port.rpartition(":")[2]) == "80"
+    environment = proxy["environment"]
+    assert environment["NGINX_UPSTREAM"] == "app:8000"  # the image's PORT
+    assert environment["NGINX_LISTEN"] == "80"
+    needed = template_variables((project / TEMPLATE_PATH).read_text())
+    assert needed - IMAGE_VARIABLES <= set(environment)
+    assert environment["NGINX_ENTRYPOINT_LOCAL_RESOLVERS"] == "1"  # sets NGINX_LOCAL_RESOLVERS
+    mounts = [
+        volume if isinstance(volume, str) else f"{volume['source']}:{volume['target']}"
+        for volume in proxy["volumes"]
+    ]
+    assert any(mount.split(":")[1] == "/etc/nginx/templates" for mount in mounts), mounts
+    # nginx's X-Forwarded-For and -Proto are trusted: rate limits count clients, not nginx.
+    assert str(declared["app"]["environment"]["PROXY_COUNT"]) == "1"
 
 
 def served_row():

@@ -10,7 +10,8 @@
   read-only, without privileges or capabilities, under RuntimeDefault seccomp; the web
   probes (readiness /status, liveness /status/live) with the Host header production
   requires; a grace period that covers the preStop sleep and gunicorn's graceful timeout;
-  the worker and beat exactly with Celery; placeholders only in the Secrets.
+  the worker and beat exactly with Celery; placeholders only in the Secrets; an Ingress
+  that has ingress-nginx buffer answers (slow clients).
 - The pod's environment (the rendered ConfigMap and Secret) is a valid production
   configuration of the bake, and its probes get the answers the manifests count on:
   liveness 200 and readiness 503 with the database down, 400 without the Host header.
@@ -196,6 +197,9 @@ def test_the_overlay_has_the_objects_it_promises(rendered, row, overlay):
     ingress = one(documents, "Ingress", f"{SLUG}-web")
     backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
     assert backend == {"name": f"{SLUG}-web", "port": {"name": "http"}}
+    # ingress-nginx streams answers unless told to buffer them: a slow reader would hold
+    # a sync worker (it reads requests whole by default).
+    assert ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-buffering"] == "on"
     service = one(documents, "Service", f"{SLUG}-web")
     assert service["spec"]["selector"].items() <= web_labels
     if overlay == "production":
