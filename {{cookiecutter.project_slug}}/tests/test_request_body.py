@@ -83,6 +83,8 @@ class FailingSocket(io.RawIOBase):
 
 
 FORM = ("/tasks/", "application/x-www-form-urlencoded", {"Accept": "text/html"})
+# The same form as multipart, which Werkzeug parses with another parser.
+MULTIPART_FORM = ("/tasks/", "multipart/form-data; boundary=b", {"Accept": "text/html"})
 API = ("/api/v1/tasks", "application/json", {"Accept": "application/json"})
 
 
@@ -115,7 +117,9 @@ def tasks_stored(app):
         return db.session.scalars(db.select(Task)).all()
 
 
-@pytest.mark.parametrize("target", [FORM, API], ids=["form", "api"])
+@pytest.mark.parametrize(
+    "target", [FORM, MULTIPART_FORM, API], ids=["form", "multipart-form", "api"]
+)
 @pytest.mark.parametrize(("server_body", "body"), MALFORMED_BODIES)
 def test_a_malformed_chunked_body_is_a_400(app, writer, app_log_records, server_body, target, body):
     head = "Transfer-Encoding: chunked\r\n"
