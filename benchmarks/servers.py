@@ -55,6 +55,7 @@ def production_env(workdir):
         "SECRET_KEY": "benchmark-secret-not-for-production",
         "TRUSTED_HOSTS": "127.0.0.1",
         "BASE_URL": "http://127.0.0.1",
+        "ADMINS": "ops@example.org",
         "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite",
         "LOG_LEVEL": "WARNING",
         # The one-route app has no access log either: compare the apps, not the logging.

@@ -79,12 +79,15 @@ def cache_servers(row):
 
 def production_env(row, tmp_path, **extra):
     """A bake's environment as production runs on loopback: SQLite in tmp_path, a fresh
-    secret, 127.0.0.1 as its host, logs in tmp_path/logs; extra adds or overrides."""
+    secret, 127.0.0.1 as its host, an ADMINS address, logs in tmp_path/logs; extra adds or
+    overrides."""
     settings = {
         "APP_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "TRUSTED_HOSTS": "127.0.0.1",
         "BASE_URL": "http://127.0.0.1",
+        # Required in production; no MAIL_SERVER here, so nothing is mailed to it.
+        "ADMINS": "ops@example.org",
         "LOG_DIR": str(tmp_path / "logs"),
     }
     return generated_suite_env(row, f"sqlite:///{tmp_path}/served.sqlite", **{**settings, **extra})

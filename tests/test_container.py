@@ -44,7 +44,9 @@ PYTHON_VERSION = "3.11"
 PRODUCTION_FILES = ("compose.yaml", "compose.production.yaml")
 COMPOSE_FILES = ("compose.yaml", "compose.override.yaml", "compose.production.yaml")
 # ${NAME:?message}: compose stops with the message when NAME is unset or empty.
-REQUIRED_VARIABLE = re.compile(r"\$\{(\w+):\?")
+# ${NAME:?...} must be set and not empty; ${NAME?...} must be set, and may be empty.
+REQUIRED_VARIABLE = re.compile(r"\$\{(\w+):?\?")
+MAY_BE_EMPTY = re.compile(r"\$\{(\w+)\?")
 INTERPOLATED_VARIABLE = re.compile(r"\$\{(\w+)")
 IMAGE_APP_DIR = {"gunicorn.conf.py", "instance", "migrations", "my_flask_app", "wsgi.py"}
 COMPILERS = ("gcc", "cc", "c++", "clang", "make")
@@ -101,6 +103,7 @@ def production_settings(row):
         "TRUSTED_HOSTS": "example.org",
         "BASE_URL": "https://example.org",
         "MAIL_SERVER": "smtp.example.org",
+        "ADMINS": "ops@example.org",
     }
     if row["database"] != "sqlite":
         settings["DATABASE_PASSWORD"] = secrets.token_urlsafe(16)
@@ -145,6 +148,11 @@ def test_production_compose_requires_each_setting_by_name(bakes, row, tmp_path):
         done = compose_config(project, *options, **{key: settings[key] for key in settings if key != name})
         assert done.returncode != 0, f"compose accepted production without {name}"
         assert f"set {name}" in done.stdout + done.stderr
+    # ADMINS may be set empty: no error mail.
+    texts = "".join((project / name).read_text() for name in PRODUCTION_FILES)
+    assert MAY_BE_EMPTY.findall(texts) == ["ADMINS"]
+    done = compose_config(project, *options, **{**settings, "ADMINS": ""})
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("row", matrix_params())
@@ -288,7 +296,7 @@ def test_the_image_migrates_and_serves_on_port_as_non_root(bakes, row, tmp_path,
         port = free_port()
         env_file = tmp_path / "production.env"
         env_file.write_text(
-            f"SECRET_KEY={secrets.token_urlsafe(48)}\nTRUSTED_HOSTS=127.0.0.1\n"
+            f"SECRET_KEY={secrets.token_urlsafe(48)}\nTRUSTED_HOSTS=127.0.0.1\nADMINS=ops@example.org\n"
             f"BASE_URL=http://127.0.0.1:{port}\nDATABASE_URL={url}\nREDIS_URL={services.REDIS_URL}\n"
         )
         options = ["--network", "host", "--env-file", str(env_file)]

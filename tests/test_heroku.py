@@ -41,6 +41,7 @@ def config_vars(app_json, port, database_url):
     required = {
         "TRUSTED_HOSTS": "127.0.0.1",
         "BASE_URL": f"http://127.0.0.1:{port}",
+        "ADMINS": "ops@example.org",
     }
     assert {name for name, spec in app_json["env"].items() if spec.get("required")} == set(required)
     return {

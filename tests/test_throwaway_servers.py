@@ -1,10 +1,11 @@
 """The throwaway servers: they answer, count, crash, come back on their port, and leave nothing behind."""
 
+import os
+import select
 import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,9 @@ from .throwaway_servers import (
     redis_sentinel,
     redis_server,
 )
+
+# A bound on waits for an exit that comes at once, or never: the test fails after it.
+EXIT_TIMEOUT = 60.0
 
 
 def exchange(address, payload, end=b"\r\n"):
@@ -164,38 +168,59 @@ def test_a_taken_port_is_not_mistaken_for_the_server():
             memcached_server(port).start()
 
 
+def exit_of(pid):
+    """A pidfd of process pid, readable once the process has exited (closing its sockets),
+    whoever its parent: a wait on the exit itself, not on a deadline guessed for it."""
+    if not hasattr(os, "pidfd_open"):
+        services.missing("os.pidfd_open (Linux 5.3 or later) is needed to wait for a process")
+    return os.pidfd_open(pid)
+
+
+def wait_for_exit(pidfd, what):
+    readable, _, _ = select.select([pidfd], [], [], EXIT_TIMEOUT)
+    assert readable, f"{what} was still running after {EXIT_TIMEOUT} s"
+
+
 @pytest.mark.parametrize("ending", ["exit", "sigkill"])
 def test_no_server_outlives_its_python_process(ending):
     """Servers left running are stopped at exit, and killed with their parent if it is killed."""
     services.require_binary("memcached")  # here: the child would only die of a missing one
+    # The child keeps its server until the test has seen it answer: it waits for its stdin
+    # to close, then exits (or is killed while it waits).
     script = textwrap.dedent(
         """
-        import sys, time
+        import sys
         from tests.throwaway_servers import memcached_server
         server = memcached_server().start()
         print(server.pid, server.address, flush=True)
-        if sys.argv[1] == "sigkill":
-            time.sleep(60)
+        sys.stdin.read()
         """
     )
     parent = subprocess.Popen(
-        [sys.executable, "-c", script, ending], cwd=TEMPLATE_DIR, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        cwd=TEMPLATE_DIR,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         pid, address = parent.stdout.readline().split()
-        assert reachable(address)
-        if ending == "sigkill":
-            parent.kill()
-        parent.wait(timeout=10)
-        # A killed server stops listening before it has finished exiting: wait for both.
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and (
-            reachable(address) or process_state(int(pid)) not in {None, "Z"}
-        ):
-            time.sleep(0.02)
+        server_exit = exit_of(int(pid))  # the server runs until the child goes on
+        try:
+            assert reachable(address)
+            if ending == "sigkill":
+                parent.kill()
+            else:
+                parent.stdin.close()
+            parent.wait(timeout=EXIT_TIMEOUT)
+            wait_for_exit(server_exit, f"memcached (pid {pid})")
+        finally:
+            os.close(server_exit)
         assert not reachable(address)
         assert process_state(int(pid)) in {None, "Z"}  # reaping orphans is up to init
     finally:
         parent.kill()
         parent.wait()
         parent.stdout.close()
+        if not parent.stdin.closed:
+            parent.stdin.close()

@@ -24,6 +24,7 @@ def process_env(tmp_path, **extra):
         "SECRET_KEY": "a-production-secret-for-this-test",
         "TRUSTED_HOSTS": "127.0.0.1",
         "BASE_URL": "http://127.0.0.1",
+        "ADMINS": "ops@example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path}/served.sqlite",
         "CACHE_DEFAULT_TIMEOUT": "60",
         # The flask command would read the project's .env, which production refuses.

@@ -5,6 +5,7 @@ import pytest
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.env import ConfigError
 from {{ cookiecutter.package_name }}.extensions import db
+from {{ cookiecutter.package_name }}.logs import build_logging_config
 from {{ cookiecutter.package_name }}.settings import (
     DEFAULT_DATABASE_URL,
     check_environment,
@@ -40,6 +41,9 @@ def test_defaults_need_no_environment():
         ("ARGON2_MEMORY_COST", "lots"),
         ("AUTH_RATE_LIMIT", "five a minute"),
         ("REMEMBER_COOKIE_DAYS", "0"),
+        ("ADMINS", "ops"),
+        ("ADMINS", "Ops <ops@example.org>"),
+        ("ADMINS", "ops@example.org; dev@example.org"),
     ],
 )
 def test_bad_values_name_their_variable(name, value):
@@ -52,6 +56,7 @@ PRODUCTION = {
     "SECRET_KEY": "a-real-secret-from-the-environment",
     "TRUSTED_HOSTS": "example.org, www.example.org",
     "BASE_URL": "https://example.org/",
+    "ADMINS": "ops@example.org",
     "DATABASE_URL": "sqlite://",
 }
 
@@ -105,6 +110,39 @@ def test_production_refuses_to_answer_any_host():
 def test_production_refuses_to_build_links_without_base_url():
     with pytest.raises(ConfigError, match="BASE_URL must be set"):
         production_app(BASE_URL="")
+
+
+def test_production_refuses_to_mail_errors_to_an_address_nobody_chose():
+    environ = {name: value for name, value in PRODUCTION.items() if name != "ADMINS"}
+    with pytest.raises(ConfigError, match="ADMINS must be set in production"):
+        create_app(environ=environ)
+    # Outside production, the bake's author gets them (when MAIL_SERVER is set).
+    assert load_settings({})["ADMINS"] == ["{{ cookiecutter.author_email }}"]
+
+
+def error_mail_recipients(environ):
+    config = build_logging_config(load_settings({**environ, "MAIL_SERVER": "127.0.0.1"}))
+    return config["handlers"]["mail"]["toaddrs"] if "mail" in config["handlers"] else None
+
+
+def test_production_mails_errors_to_the_admins_it_is_given(app_log_records):
+    admins = "ops@example.org, oncall@example.net"
+    assert error_mail_recipients({**PRODUCTION, "ADMINS": admins}) == [
+        "ops@example.org",
+        "oncall@example.net",
+    ]
+    production_app(ADMINS=admins)
+    assert [record for record in app_log_records if "ADMINS" in record.getMessage()] == []
+
+
+@pytest.mark.parametrize("empty", ["", " ", ","])
+def test_production_with_admins_set_empty_mails_no_error_and_says_so(app_log_records, empty):
+    assert error_mail_recipients({**PRODUCTION, "ADMINS": empty}) is None
+    production_app(ADMINS=empty, MAIL_SERVER="127.0.0.1")
+    warnings = [record for record in app_log_records if record.levelname == "WARNING"]
+    assert [record.getMessage() for record in warnings] == [
+        "ADMINS is empty: errors are not mailed to anybody, only logged."
+    ]
 
 
 def test_production_sets_secure_cookies_hosts_and_hsts():

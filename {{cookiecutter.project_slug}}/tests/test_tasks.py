@@ -1,5 +1,7 @@
 import csv
 import io
+import random
+import re
 
 import pytest
 
@@ -61,11 +63,75 @@ def test_export_quotes_separators_quotes_and_newlines(client, add_tasks):
     assert '"comma, ""quoted""' in text
 
 
-@pytest.mark.parametrize("formula", ["=1+1", "+SUM(A1)", "-2", "@cmd"])
-def test_export_neutralises_spreadsheet_formulas(client, add_tasks, formula):
-    add_tasks(Task(title=formula))
-    rows = list(csv.reader(io.StringIO(client.get("/tasks/export.csv").get_data(as_text=True))))
-    assert rows[1][1] == "'" + formula
+FORMULA_CHARACTERS = "=+-@＝＋－＠"
+# What comes before the formula character: nothing (the start of a cell), or text, a
+# separator of some locale or a line break, then what a reader may drop.
+BEFORE_FORMULA = [
+    f"{text}{cell_break}{dropped}"
+    for text in ("x", "x ")
+    for cell_break in (",", ";", "\t", "\n", "\r\n", "\r", "\u2028")
+    for dropped in ("", " ", '"', ' "', '""', "\t", "\u00a0", "\u200b")
+] + ["", " ", '"', "\t", "\r", "\r\n", ' " ']
+HOSTILE_PARTS = [
+    (before, f"{character}cmd|' /C calc'!A0;y")
+    for before in BEFORE_FORMULA
+    for character in FORMULA_CHARACTERS
+]
+HOSTILE_TITLES = [before + after for before, after in HOSTILE_PARTS]
+# And titles drawn from the characters that matter, the same on every run.
+RANDOM_TITLES = [
+    "".join(random.Random(seed).choices("x ,;\t\r\n\"'=+-@\u00a0\u200b\x0c", k=12))
+    for seed in range(300)
+]
+
+
+def split_naively(text, separator):
+    """Cells as a reader that ignores quotes sees them: every line break ends a row."""
+    return [line.split(separator) for line in text.splitlines()]
+
+
+def read_with_quotes(text, separator):
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
+
+
+def starts_formula(cell):
+    # Spaces, quotes and invisible characters before it may be dropped by a reader.
+    return re.match(rf'[\s"\u200b]*[{re.escape(FORMULA_CHARACTERS)}]', cell) is not None
+
+
+@pytest.fixture
+def hostile_export(client, add_tasks):
+    add_tasks(
+        *[
+            Task(title=title, description=f"line\r\n{title}\n=1+2")
+            for title in HOSTILE_TITLES + RANDOM_TITLES
+        ]
+    )
+    return client.get("/tasks/export.csv").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("read", [read_with_quotes, split_naively])
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_no_reader_of_the_export_sees_a_formula(hostile_export, read, separator):
+    cells = [cell for row in read(hostile_export, separator) for cell in row]
+    assert len(cells) > len(HOSTILE_TITLES)
+    assert [cell for cell in cells if starts_formula(cell)] == []
+
+
+def test_the_export_marks_formulas_as_text_and_changes_nothing_else(hostile_export):
+    rows = read_with_quotes(hostile_export, ",")[1 : len(HOSTILE_PARTS) + 1]
+    for (before, after), row in zip(HOSTILE_PARTS, rows, strict=True):
+        # An apostrophe before the formula: text to a spreadsheet.
+        assert row[1] == f"{before}'{after}"
+
+
+@pytest.mark.parametrize(
+    "title", ["1 + 1 = 2", "a - b", "me@example.org", "x;y", "two\nlines", "2024-01-01", "'=1"]
+)
+def test_the_export_leaves_harmless_text_alone(client, add_tasks, title):
+    add_tasks(Task(title=title))
+    rows = read_with_quotes(client.get("/tasks/export.csv").get_data(as_text=True), ",")
+    assert rows[1][1] == title
 
 
 def test_empty_export_has_the_header_only(client):

@@ -1,6 +1,8 @@
 """What the app accepts in a request body, whatever a client sends.
 
 - A body over MAX_CONTENT_LENGTH is refused with 413 before anything reads it.
+- A body the server cannot read (a malformed chunked encoding, one that ends before its
+  Content-Length) is a 400, not a 500 (request_body.py).
 - JSON nested too deeply for the parser is a 400, not a RecursionError (a 500).
 - Text must be storable by every database: no NUL character (PostgreSQL refuses it)
   and no lone surrogate (no database encoding can hold one; JSON's "\\ud800" makes one).
@@ -11,6 +13,8 @@ from typing import Any
 from flask import Flask, Request, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import BadRequest
+
+from .request_body import ReadableBody
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -53,6 +57,7 @@ def refuse_oversized_bodies() -> None:
 
 def init_request_input(app: Flask) -> None:
     app.request_class = InputRequest
+    app.wsgi_app = ReadableBody(app.wsgi_app)  # type: ignore[method-assign]
     app.json = JSONProvider(app)
     # Registered before the extensions' hooks, so it runs first.
     app.before_request(refuse_oversized_bodies)

@@ -1,5 +1,6 @@
 """Settings read from environment variables, validated once at start-up."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,8 @@ DOTENV_FILES = (".flaskenv", ".env")
 # Without DATABASE_URL: a file that works with nothing installed. Flask-SQLAlchemy puts a
 # relative SQLite path in the instance folder (and creates the folder).
 DEFAULT_DATABASE_URL = "sqlite:///{{ cookiecutter.package_name }}.sqlite"
+# One bare address each (what SMTP takes as a recipient): no name, no spaces, one @.
+EMAIL_ADDRESS = re.compile(r"[^@\s<>,]+@[^@\s<>,]+")
 
 
 def load_settings(
@@ -87,7 +90,8 @@ def read_settings(env: EnvReader) -> dict[str, Any]:
         "MAIL_TIMEOUT": env.number("MAIL_TIMEOUT", 10.0),
         # Sending is decided by MAIL_SERVER (mail.py), also in tests.
         "MAIL_SUPPRESS_SEND": False,
-        "ADMINS": env.items("ADMINS", ["{{ cookiecutter.author_email }}"]),
+        # Who gets error mails (logs/); empty: nobody. Production has no default.
+        "ADMINS": admins(env, app_env),
         "SLACK_WEBHOOK_URL": env.text("SLACK_WEBHOOK_URL", ""),
         # Bootstrap's CSS and JS from this app, never a CDN: the Content-Security-Policy
         # (security.py) allows only this origin.
@@ -217,6 +221,20 @@ def base_url(env: EnvReader) -> str:
     return value
 
 
+def admins(env: EnvReader, app_env: str) -> list[str] | None:
+    """The addresses of ADMINS. Unset in production: None, refused by check_settings, so
+    error mails never go to an address nobody chose (the author's, from the bake)."""
+    if app_env == "production" and "ADMINS" not in env.environ:
+        return None
+    addresses = env.items("ADMINS", ["{{ cookiecutter.author_email }}"])
+    for address in addresses:
+        if not EMAIL_ADDRESS.fullmatch(address):
+            raise env.error(
+                f"ADMINS must be e-mail addresses separated by commas, not {address!r}."
+            )
+    return addresses
+
+
 def database_url(url: str) -> str:
     """Pick the driver this project ships with for the URL forms that hosts hand out."""
     for prefix, driver in (
@@ -286,4 +304,9 @@ def check_settings(settings: Mapping[str, Any]) -> None:
         raise ConfigError(
             "BASE_URL must be set in production: the address users reach the app at, "
             "for the links in e-mails (for example https://example.org)."
+        )
+    if settings["APP_ENV"] == "production" and settings["ADMINS"] is None:
+        raise ConfigError(
+            "ADMINS must be set in production: the addresses error mails go to, "
+            "comma-separated (for example ops@example.org), or empty for no error mail."
         )

@@ -1,10 +1,10 @@
 """Logging set up with dictConfig before the app exists, from the settings alone.
 
 Console always; rotating files when LOG_DIR is set; e-mail to ADMINS when MAIL_SERVER
-is set; Slack when SLACK_WEBHOOK_URL is set. The remote handlers run behind a queue,
-so a slow or dead mail server or webhook never delays a request, and each reports a
-given error at most once per ERROR_REPORT_INTERVAL (the console and files get every
-record).
+is set (production requires ADMINS, and warns at start when it is set empty); Slack
+when SLACK_WEBHOOK_URL is set. The remote handlers run behind a queue, so a slow or
+dead mail server or webhook never delays a request, and each reports a given error at
+most once per ERROR_REPORT_INTERVAL (the console and files get every record).
 """
 
 import logging
@@ -133,3 +133,8 @@ def configure_logging(settings: Mapping[str, Any]) -> None:
     # queue listeners instead of stacking threads.
     stop_listeners()
     logging.config.dictConfig(build_logging_config(settings))
+    if settings["APP_ENV"] == "production" and not settings["ADMINS"]:
+        # Production requires ADMINS (settings.py): set empty, nobody is to get error mails.
+        logging.getLogger(__name__).warning(
+            "ADMINS is empty: errors are not mailed to anybody, only logged."
+        )
