@@ -158,7 +158,7 @@ REQUEST_HOOKS = (
     "url_default_functions",
 )
 # What an app adds to app.extensions as it runs; reset() takes it away again.
-RUNTIME_EXTENSIONS = ("outage_logs", SPEC_EXTENSION)
+RUNTIME_EXTENSIONS = ("outage_logs", "mail_limit", "password_throttle", SPEC_EXTENSION)
 
 
 def request_hooks(app):

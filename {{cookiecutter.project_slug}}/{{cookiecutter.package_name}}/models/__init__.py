@@ -1,6 +1,7 @@
 """Every model, imported here so that Flask-Migrate sees the whole schema."""
 
 from .api_token import ApiToken
+from .counters import LimitCounter, PasswordFailures
 {%- if cookiecutter.background_jobs == "celery" %}
 from .mail_delivery import MailDelivery
 {%- endif %}
@@ -10,9 +11,11 @@ from .user import AnonymousUser, Permission, Role, User
 __all__ = [
     "AnonymousUser",
     "ApiToken",
+    "LimitCounter",
 {%- if cookiecutter.background_jobs == "celery" %}
     "MailDelivery",
 {%- endif %}
+    "PasswordFailures",
     "Permission",
     "Role",
     "Task",
