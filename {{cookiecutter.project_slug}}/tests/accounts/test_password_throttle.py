@@ -4,10 +4,11 @@ address without an account is answered exactly like one with an account."""
 
 import pytest
 
-from {{ cookiecutter.package_name }}.auth.throttling import password_throttle
+from {{ cookiecutter.package_name }}.auth.known_devices import COOKIE_NAME
+from {{ cookiecutter.package_name }}.auth.throttling import password_throttle, throttle_key
 from tests.clocks import FakeClock
 
-from ..account_helpers import PASSWORD, add_user, flashes, log_in, logged_in, submit
+from ..account_helpers import PASSWORD, add_user, csrf_token, flashes, log_in, logged_in, submit
 
 pytestmark = pytest.mark.integration
 
@@ -145,14 +146,14 @@ def test_a_stolen_session_cannot_guess_the_current_password(app, clock, path, da
 
 
 def test_parallel_guesses_are_checked_one_at_a_time(app, clock):
-    with app.app_context():
-        throttle = password_throttle()
-        assert throttle.begin(OWNER) == 0  # a check under way...
-        assert throttle.begin(OWNER) > 0  # ...holds the address
-        throttle.failed(OWNER)
-        assert throttle.begin(OWNER) == 0  # a free failure: the next may go at once
+    with app.test_request_context():
+        throttle, key = password_throttle(), throttle_key(OWNER)
+        assert throttle.begin(key) == 0  # a check under way...
+        assert throttle.begin(key) > 0  # ...holds the address
+        throttle.failed(key)
+        assert throttle.begin(key) == 0  # a free failure: the next may go at once
         clock.advance(60)  # a check that never finished frees the address in time
-        assert throttle.begin(OWNER) == 0
+        assert throttle.begin(key) == 0
 
 
 def test_failures_are_remembered_for_a_day(app, clock):
@@ -167,3 +168,36 @@ def test_failures_are_remembered_for_a_day(app, clock):
     for _ in range(FREE - 1):  # a day after the last failure the count starts again
         assert guesser.log_in(OWNER).status_code == 200
     assert guesser.log_in(OWNER, PASSWORD).status_code == 302
+
+
+def test_a_strangers_guesses_never_hold_the_owner_up_in_a_known_browser(app, clock):
+    add_user(app, OWNER)
+    owners_browser = app.test_client()
+    assert log_in(owners_browser, OWNER).status_code == 302
+    cookie = owners_browser.get_cookie(COOKIE_NAME, path="/auth")
+    assert cookie is not None
+    assert cookie.http_only
+    owners_browser.post("/auth/logout", data={"csrf_token": csrf_token(owners_browser, "/")})
+    guesser = Guesser(app)
+    for _ in range(FREE + 3):
+        guesser.log_in(OWNER)
+    assert guesser.log_in(OWNER, PASSWORD).status_code == 429  # any other browser waits
+    assert log_in(owners_browser, OWNER).status_code == 302  # the owner's does not
+    # The browser's own count is throttled like any other.
+    owners_browser.post("/auth/logout", data={"csrf_token": csrf_token(owners_browser, "/")})
+    owners_browser.environ_base["REMOTE_ADDR"] = "192.0.2.50"  # beyond AUTH_RATE_LIMIT's count
+    for _ in range(FREE):
+        assert log_in(owners_browser, OWNER, WRONG).status_code == 200
+    assert log_in(owners_browser, OWNER).status_code == 429
+
+
+def test_a_known_browser_of_one_address_is_a_stranger_to_the_others(app, clock):
+    add_user(app, OWNER)
+    add_user(app, "attacker@example.org")
+    attackers_browser = app.test_client()
+    assert log_in(attackers_browser, "attacker@example.org").status_code == 302
+    guesser = Guesser(app)
+    for _ in range(FREE):
+        guesser.log_in(OWNER)
+    attackers_browser.post("/auth/logout", data={"csrf_token": csrf_token(attackers_browser, "/")})
+    assert log_in(attackers_browser, OWNER, WRONG).status_code == 429

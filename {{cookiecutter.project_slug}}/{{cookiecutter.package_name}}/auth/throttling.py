@@ -8,8 +8,10 @@ cost nothing; after them each check must wait PASSWORD_BACKOFF_SECONDS after the
 failure, twice as long after each further one, at most PASSWORD_BACKOFF_MAX_SECONDS
 (by default 5 free, then 15 s, 30 s, 1 min, 2 min, 4 min, and 5 min from then on). A
 correct password after the wait works and clears the count; failures a day old are
-forgotten. So a stranger can make the owner wait at most the longest wait, never lock
-the account.
+forgotten. So a stranger can make the owner wait at most the longest wait after their
+last guess, never lock the account; and in a browser where the owner gave the password
+before (known_devices.py) the owner's checks have a count of their own, which the
+stranger's guesses do not touch.
 
 The key is the normalised address, whether or not it has an account, and a throttled
 check is refused before any password is looked at, for every address alike: the
@@ -30,6 +32,7 @@ from werkzeug.exceptions import TooManyRequests
 from ..extensions import db
 from ..limit_storage import address_key
 from ..models import PasswordFailures
+from .known_devices import known_device, remember_device
 from .passwords import verify_password
 
 logger = logging.getLogger(__name__)
@@ -67,15 +70,23 @@ def checked_password(address: str, password_hash: str | None, password: str) -> 
     """verify_password (pass None for an address without an account) behind the throttle
     of `address`: raises PasswordThrottled while the address must wait, and counts the
     outcome."""
-    throttle = password_throttle()
-    wait = throttle.begin(address)
+    throttle, key = password_throttle(), throttle_key(address)
+    wait = throttle.begin(key)
     if wait > 0:
         raise PasswordThrottled(wait)
     if verify_password(password_hash, password):
-        throttle.succeeded(address)
+        throttle.succeeded(key)
+        remember_device(address)
         return True
-    throttle.failed(address)
+    throttle.failed(key)
     return False
+
+
+def throttle_key(address: str) -> str:
+    """The count a check of `address` from this browser goes to: the address's own, or
+    this browser's for the address when the password was given in it before."""
+    device = known_device(address)
+    return address_key("password" if device is None else f"password:{device}", address)
 
 
 class PasswordThrottle:
@@ -84,10 +95,9 @@ class PasswordThrottle:
         self.clock: Callable[[], float] = time.time
         self.next_sweep = 0.0
 
-    def begin(self, address: str) -> float:
-        """Before a check of the password of `address`: 0 when it may go ahead (and the
-        address is held for it), else the seconds it must wait."""
-        key = address_key("password", address)
+    def begin(self, key: str) -> float:
+        """Before a password check counted under `key`: 0 when it may go ahead (and the
+        key is held for it), else the seconds it must wait."""
         table = PasswordFailures.__table__
         for _ in range(ATTEMPTS):
             now = self.clock()
@@ -117,9 +127,8 @@ class PasswordThrottle:
             return 0.0
         raise RuntimeError("the password throttle's row kept changing under this check")
 
-    def failed(self, address: str) -> None:
-        """The check begun for `address` failed: count it, and set the next one's wait."""
-        key = address_key("password", address)
+    def failed(self, key: str) -> None:
+        """The check begun under `key` failed: count it, and set the next one's wait."""
         table = PasswordFailures.__table__
         now = self.clock()
         with db.engine.begin() as connection:
@@ -144,10 +153,10 @@ class PasswordThrottle:
                 )
             )
 
-    def succeeded(self, address: str) -> None:
+    def succeeded(self, key: str) -> None:
         table = PasswordFailures.__table__
         with db.engine.begin() as connection:
-            connection.execute(delete(table).where(table.c.key == address_key("password", address)))
+            connection.execute(delete(table).where(table.c.key == key))
 
     @staticmethod
     def wait_after(failures: int) -> float:
