@@ -88,7 +88,8 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def send_email(to: str, subject: str, template: str, **context: Any) -> None:
-    """Render email/<template>.txt and .html and send them now (from a background job).
+    """Render email/<template>.txt and .html and send them now (from a background job),
+    unless `to` has had its MAIL_PER_ADDRESS_PER_HOUR mails this hour (mail_limits.py).
 
     Raises MailDeliveryError when the server refuses or does not answer{%- if cookiecutter.background_jobs == "celery" %}: a queued job is then
     retried later{%- endif %}."""

@@ -14,7 +14,13 @@ from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
-from {{ cookiecutter.package_name }}.models import ApiToken, LimitCounter, PasswordFailures, Task, User
+from {{ cookiecutter.package_name }}.models import (
+    ApiToken,
+    LimitCounter,
+    PasswordFailures,
+    Task,
+    User,
+)
 from {{ cookiecutter.package_name }}.settings import database_url
 from tests.integration.conftest import unavailable, without_fsync
 

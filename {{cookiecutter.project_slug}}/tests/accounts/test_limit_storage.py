@@ -9,11 +9,12 @@ from limits.strategies import FixedWindowRateLimiter
 
 from {{ cookiecutter.package_name }}.limit_storage import DatabaseStorage
 from tests.clocks import FakeClock
+{%- if cookiecutter.cache_backend not in ["redis", "memcached"] %}
 
 from ..account_helpers import log_in
+{%- endif %}
 
 pytestmark = pytest.mark.integration
-WRONG = "not-the-password-at-all"
 
 
 @pytest.fixture
@@ -81,10 +82,11 @@ def test_flask_limiter_counts_in_the_database(make_app, accounts_database_url, a
         "RATELIMIT_STORAGE_URI": "",  # the cache backend's choice
         "AUTH_RATE_LIMIT": "2 per minute",
     }
+    wrong = "not-the-password-at-all"
     first = make_app(create_tables=False, **settings)
     assert first.config["RATELIMIT_STORAGE_URI"] == "database://"
     for _ in range(2):
-        assert log_in(first.test_client(), "nobody@example.org", WRONG).status_code == 200
+        assert log_in(first.test_client(), "nobody@example.org", wrong).status_code == 200
     second = make_app(create_tables=False, **settings)  # binds the limiter anew
-    assert log_in(second.test_client(), "nobody@example.org", WRONG).status_code == 429
+    assert log_in(second.test_client(), "nobody@example.org", wrong).status_code == 429
 {%- endif %}
