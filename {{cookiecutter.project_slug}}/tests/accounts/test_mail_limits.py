@@ -89,6 +89,20 @@ def test_every_kind_of_mail_counts_towards_one_limit(limited_app, smtp_server):
     assert len(mails_to(smtp_server, VICTIM)) == PER_HOUR
 
 
+def test_change_links_to_an_address_without_an_account_are_bounded(limited_app, smtp_server):
+    """Accounts asking to move to one new address: its owner gets PER_HOUR links."""
+    answers = []
+    for number in range(PER_HOUR + 2):
+        changer = f"changer{number}@example.org"
+        add_user(limited_app, changer)
+        client = logged_in(limited_app, client_from(limited_app, number), changer)
+        data = {"email": VICTIM, "current_password": PASSWORD}
+        response = submit(client, "/auth/change-email", data, follow=True)
+        answers.append((response.status_code, flashes(response)))
+    assert len(mails_to(smtp_server, VICTIM)) == PER_HOUR
+    assert all(later == answers[0] for later in answers[1:]), answers
+
+
 def test_the_limit_is_per_hour(limited_app, smtp_server):
     add_user(limited_app, VICTIM)
     clock = FakeClock()
