@@ -1,6 +1,6 @@
 """Counters of the limits that must hold for every worker and machine of a deployment,
 kept in the database because it is the one store they all share, whatever the cache:
-rate-limit windows (counters.py), and failed password checks per address
+rate-limit windows (limit_storage.py), and failed password checks per address
 (auth/throttling.py). Times are seconds since the epoch, from an injectable clock."""
 
 from sqlalchemy import Double, String
