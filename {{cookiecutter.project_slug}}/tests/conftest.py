@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import db, limiter
 from {{ cookiecutter.package_name }}.logs import LIBRARY_LOGGERS, configure_logging
+from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.main import views
 from {{ cookiecutter.package_name }}.models import Role
 
@@ -158,7 +160,7 @@ REQUEST_HOOKS = (
     "url_default_functions",
 )
 # What an app adds to app.extensions as it runs; reset() takes it away again.
-RUNTIME_EXTENSIONS = ("outage_logs", SPEC_EXTENSION)
+RUNTIME_EXTENSIONS = ("outage_logs", "mail_limit", "password_throttle", SPEC_EXTENSION)
 
 
 def request_hooks(app):
@@ -300,6 +302,13 @@ def lent_apps():
         dispose(entry.app)
 
 
+def wait_for_mail_jobs():
+    """Until the mail jobs on background threads (mail.py) have ended."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(MAIL_THREAD_PREFIX):
+            thread.join(timeout=30)
+
+
 @pytest.fixture
 def make_app(lent_apps):
     """Build an app from the hermetic environment plus `environ`, with config
@@ -338,6 +347,7 @@ def make_app(lent_apps):
         return app
 
     yield build
+    wait_for_mail_jobs()  # a job still running would use a database disposed of below
     for app in apps:
         dispose(app)
     for entry in lent:

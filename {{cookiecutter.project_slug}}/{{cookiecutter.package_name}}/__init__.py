@@ -77,6 +77,7 @@ def init_extensions(app: Flask) -> None:
         mail,
         micro_cache,
     )
+    from .limit_storage import DatabaseStorage  # noqa: F401 (registers database:// with limits)
     from .rate_limiting import without_application_wide_limits
     from .security import protect_unsafe_methods
 

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_mail import Connection, Message
 
+from .mail_limits import mail_limit
+
 logger = logging.getLogger(__name__)
 # Background mail threads are named with it (the tests wait for them).
 MAIL_THREAD_PREFIX = "mail: "
@@ -86,10 +88,13 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 
 def send_email(to: str, subject: str, template: str, **context: Any) -> None:
-    """Render email/<template>.txt and .html and send them now (from a background job).
+    """Render email/<template>.txt and .html and send them now (from a background job),
+    unless `to` has had its MAIL_PER_ADDRESS_PER_HOUR mails this hour (mail_limits.py).
 
     Raises MailDeliveryError when the server refuses or does not answer{%- if cookiecutter.background_jobs == "celery" %}: a queued job is then
     retried later{%- endif %}."""
+    if not mail_limit().take(to):
+        return  # the address has had its share this hour (logged by mail_limits)
     app = current_app._get_current_object()
     message = Message(
         subject=f"[{app.config['APP_NAME']}] {subject}",
@@ -114,6 +119,7 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
         logger.error(
             "E-mail %r to %s failed: %s: %s", message.subject, to, type(error).__name__, error
         )
+        mail_limit().give_back(to)
         raise MailDeliveryError(to) from error
     logger.info("E-mail %r sent to %s", message.subject, to)
     {%- if cookiecutter.background_jobs == "celery" %}

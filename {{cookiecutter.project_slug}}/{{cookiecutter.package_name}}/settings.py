@@ -150,12 +150,22 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         "REMEMBER_COOKIE_DURATION": env.integer("REMEMBER_COOKIE_DAYS", 14, minimum=1) * 24 * hour,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
-        # Login, registration, resend and reset submissions per client address.
+        # Submissions of the account forms per client address.
         "AUTH_RATE_LIMIT": rate_limit(env, "AUTH_RATE_LIMIT", "5 per minute; 50 per day"),
+        # Account e-mails one address receives in an hour at most, whoever asks for them
+        # (mail_limits.py).
+        "MAIL_PER_ADDRESS_PER_HOUR": env.integer("MAIL_PER_ADDRESS_PER_HOUR", 5, minimum=1),
+        # Failed password checks of one address in a row that cost nothing; then each
+        # next check waits PASSWORD_BACKOFF_SECONDS, doubled after each failure up to
+        # PASSWORD_BACKOFF_MAX_SECONDS (auth/throttling.py).
+        "PASSWORD_FREE_ATTEMPTS": env.integer("PASSWORD_FREE_ATTEMPTS", 5, minimum=1),
+        "PASSWORD_BACKOFF_SECONDS": env.integer("PASSWORD_BACKOFF_SECONDS", 15, minimum=1),
+        "PASSWORD_BACKOFF_MAX_SECONDS": env.integer("PASSWORD_BACKOFF_MAX_SECONDS", 300, minimum=1),
         # API requests per token (or per client address without one).
         "API_RATE_LIMIT": rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
         "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
-        # Empty: the cache backend's server (caching/<backend>.py rate_limit_storage).
+        # Empty: the cache backend's server, or the database when the cache has none that
+        # every process shares (caching/<backend>.py rate_limit_storage).
         "RATELIMIT_STORAGE_URI": env.text("RATELIMIT_STORAGE_URI", ""),
         # A CSRF token lives as long as the session that holds it.
         "WTF_CSRF_TIME_LIMIT": None,

@@ -14,7 +14,14 @@ from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
-from {{ cookiecutter.package_name }}.models import ApiToken, LoginSession, Task, User
+from {{ cookiecutter.package_name }}.models import (
+    ApiToken,
+    LimitCounter,
+    LoginSession,
+    PasswordFailures,
+    Task,
+    User,
+)
 from {{ cookiecutter.package_name }}.settings import database_url
 from tests.integration.conftest import unavailable, without_fsync
 
@@ -65,4 +72,6 @@ def app(make_app, accounts_database_url, smtp_server):
         db.session.execute(delete(ApiToken))  # SQLite enforces no ON DELETE CASCADE
         db.session.execute(delete(LoginSession))
         db.session.execute(delete(User))
+        db.session.execute(delete(LimitCounter))  # e-mails per address, rate-limit windows
+        db.session.execute(delete(PasswordFailures))
         db.session.commit()

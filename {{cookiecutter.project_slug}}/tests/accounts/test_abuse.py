@@ -2,7 +2,7 @@
 
 import pytest
 
-from ..account_helpers import PASSWORD, add_user, csrf_token, log_in
+from ..account_helpers import PASSWORD, add_user, csrf_token, log_in, logged_in
 
 pytestmark = pytest.mark.integration
 
@@ -74,3 +74,18 @@ def test_rate_limit_answers_429_and_counts_only_submissions(app, client, path):
     assert (
         client.post(path, data=data, environ_base={"REMOTE_ADDR": "192.0.2.7"}).status_code != 429
     )
+
+
+@pytest.mark.parametrize("path", ["/auth/change-email", "/auth/change-password"])
+def test_account_changes_are_rate_limited_per_client(app, client, path):
+    app.config["AUTH_RATE_LIMIT"] = "3 per minute"
+    add_user(app, "user@example.org")
+    logged_in(app, client, "user@example.org")
+    token = csrf_token(client, path)
+    # A wrong current password: nothing changes, and the form is judged each time.
+    data = {**LOGGED_IN_FORMS[path], "current_password": "not-my-password", "csrf_token": token}
+    for _ in range(3):
+        assert client.post(path, data=data).status_code == 400
+    limited = client.post(path, data=data)
+    assert limited.status_code == 429
+    assert "the limit is 3 per 1 minute" in limited.get_data(as_text=True)

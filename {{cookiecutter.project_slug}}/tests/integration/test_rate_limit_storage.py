@@ -18,6 +18,7 @@ from ..account_helpers import log_in
 
 pytestmark = pytest.mark.integration
 
+# The backends with a server every process shares; the others count in the database.
 STORAGE_SCHEMES = {"redis": "redis", "memcached": "memcached"}
 
 
@@ -40,10 +41,10 @@ def test_limits_are_counted_on_the_backends_storage(make_app, real_cache_setting
     }
     app = make_app(**settings)
     uri = app.config["RATELIMIT_STORAGE_URI"]
-    expected = STORAGE_SCHEMES.get(BACKEND_NAME, "memory")
+    expected = STORAGE_SCHEMES.get(BACKEND_NAME, "database")
 {%- if cookiecutter.cache_backend == "memcached" %}
     if app.config["CACHE_MEMCACHED_USERNAME"]:
-        expected = "memory"  # Flask-Limiter's memcached client has no SASL
+        expected = "database"  # Flask-Limiter's memcached client has no SASL
 {%- endif %}
     assert uri.startswith(expected + "://"), uri
     with app.app_context():

@@ -38,8 +38,9 @@ from .forms import (
     ResetPasswordForm,
     RevokeTokenForm,
 )
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import hash_password, needs_rehash
 from .sessions import end_logins, forget_login, log_in, log_out
+from .throttling import checked_password
 from .tokens import Purpose, TokenError, read_token
 
 
@@ -83,7 +84,8 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
-        if verify_password(user.password_hash if user else None, form.password.data):
+        password_hash = user.password_hash if user else None
+        if checked_password(form.email.data, password_hash, form.password.data):
             if needs_rehash(user.password_hash):
                 # Parameters were raised since this hash was made: upgrade it now,
                 # the only moment the password is known.
@@ -199,11 +201,13 @@ def account():
 
 
 @bp.route("/change-password", methods=["GET", "POST"])
+@rate_limited
 @login_required
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current_password.data):
+        password = form.current_password.data
+        if checked_password(current_user.email, current_user.password_hash, password):
             current_user.password_hash = hash_password(form.password.data)
             end_logins(current_user, keep_current=True)
             db.session.commit()
@@ -214,11 +218,13 @@ def change_password():
 
 
 @bp.route("/change-email", methods=["GET", "POST"])
+@rate_limited
 @login_required
 def change_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current_password.data):
+        password = form.current_password.data
+        if checked_password(current_user.email, current_user.password_hash, password):
             new_email = normalise_email(form.email.data)
             in_background(send_email_change, current_user.id, new_email)
             flash(

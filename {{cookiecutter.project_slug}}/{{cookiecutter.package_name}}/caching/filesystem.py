@@ -48,5 +48,6 @@ class ReleaseFileSystemCache(FileSystemCache):
 
 
 def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Flask-Limiter's storage: in memory, per process, like this cache."""
-    return "memory://", {}
+    """Flask-Limiter's storage: the app's database (limit_storage.py), which every worker
+    and machine shares and this cache (files on one machine) does not."""
+    return "database://", {}

@@ -4,7 +4,6 @@ Heroku's Memcachier add-on sets MEMCACHIER_SERVERS/USERNAME/PASSWORD; those are
 used when the MEMCACHED_* variables are not set.
 """
 
-import logging
 import threading
 import time
 from typing import Any
@@ -47,13 +46,9 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
 
 def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """Flask-Limiter's storage on the same memcached servers (through pymemcache, which
-    has no SASL: with a username set, each process counts in its own memory instead)."""
+    has no SASL: with a username set, in the app's database instead, limit_storage.py)."""
     if config["CACHE_MEMCACHED_USERNAME"]:
-        logging.getLogger(__name__).warning(
-            "Rate limits are counted per process: the memcached client of Flask-Limiter "
-            "cannot authenticate with SASL."
-        )
-        return "memory://", {}
+        return "database://", {}
     timeout = config["MEMCACHED_TIMEOUT"]
     servers = ",".join(config["CACHE_MEMCACHED_SERVERS"])
     return f"memcached://{servers}", {"connect_timeout": timeout, "timeout": timeout}

@@ -17,5 +17,6 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
 
 
 def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Flask-Limiter's storage: in memory, per process, like this cache."""
-    return "memory://", {}
+    """Flask-Limiter's storage: the app's database (limit_storage.py), which every worker
+    and machine shares and this cache does not."""
+    return "database://", {}

@@ -3,6 +3,7 @@
 from typing import Any
 
 from flask import render_template, request
+from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import (
@@ -10,7 +11,6 @@ from werkzeug.exceptions import (
     InternalServerError,
     SecurityError,
     ServiceUnavailable,
-    TooManyRequests,
 )
 
 from ..database import database_outages, discard_failed_session, is_database_unavailable
@@ -54,9 +54,9 @@ def problem_details(error: HTTPException) -> dict[str, Any]:
 
 
 def _kept_headers(error: HTTPException) -> dict[str, str]:
-    # The Allow header of a 405 and the WWW-Authenticate of a 401, which replacing the
-    # response would lose.
-    kept = {"Allow", "WWW-Authenticate"}
+    # The Allow header of a 405, the WWW-Authenticate of a 401 and the Retry-After of a
+    # 429 or 503, which replacing the response would lose.
+    kept = {"Allow", "WWW-Authenticate", "Retry-After"}
     headers = {k: v for k, v in error.get_headers() if k in kept}
     if error.response is not None:
         headers.update((k, v) for k, v in error.response.headers.items() if k in kept)
@@ -68,7 +68,7 @@ def handle_http_error(error: HTTPException):
     if isinstance(error, SecurityError):
         # An untrusted Host: no URL can be built for it, so no page that links anywhere.
         return f"{error.code} {error.name}: {error.description}", error.code, _plain_text()
-    if isinstance(error, TooManyRequests):
+    if isinstance(error, RateLimitExceeded):
         # Flask-Limiter's own description is the bare limit ("5 per 1 minute").
         error.description = (
             f"You have tried this too often: the limit is {error.description}. "

@@ -2,8 +2,8 @@
 addresses re-normalised (NFKC, the domain's IDNA form) and, on MySQL and MariaDB,
 compared byte for byte instead of by the case- and accent-insensitive collation.
 
-Revision ID: 0005
-Revises: {% if cookiecutter.background_jobs == "celery" %}0004{% else %}0003{% endif %}
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-08
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from email_validator import EmailNotValidError, validate_email
 
-revision = "0005"
-down_revision = "{% if cookiecutter.background_jobs == "celery" %}0004{% else %}0003{% endif %}"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
