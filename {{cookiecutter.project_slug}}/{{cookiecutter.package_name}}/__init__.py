@@ -28,9 +28,9 @@ def create_app(
         init_sentry(settings)
     {%- endif %}
     app = build_flask_app(settings)
+    add_request_hooks(app)  # before the extensions': Flask runs hooks in the order added
     init_extensions(app)
     register_blueprints(app)
-    add_request_hooks(app)
     register_commands(app)
     install_default_headers(app)
     install_page_front(app)  # outermost: a cached page skips everything above
@@ -47,19 +47,15 @@ def process_environment() -> Mapping[str, str]:
 
 
 def build_flask_app(settings: Mapping[str, Any]) -> Flask:
-    from .flask_app import FlaskApp
-    from .request_input import init_request_input
     from .routing import CONVERTERS
 
-    app = FlaskApp(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(settings)
     if settings["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = settings["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
-    # Before the extensions: its request hook runs ahead of theirs.
-    init_request_input(app)
     app.url_map.converters.update(CONVERTERS)
     return app
 
@@ -78,7 +74,6 @@ def init_extensions(app: Flask) -> None:
         micro_cache,
     )
     from .limit_storage import DatabaseStorage  # noqa: F401 (registers database:// with limits)
-    from .rate_limiting import without_application_wide_limits
     from .security import protect_unsafe_methods
 
     db.init_app(app)
@@ -96,7 +91,6 @@ def init_extensions(app: Flask) -> None:
     # database.
     login_manager.init_app(app, add_context_processor=False)
     limiter.init_app(app)
-    without_application_wide_limits(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -119,11 +113,13 @@ def add_request_hooks(app: Flask) -> None:
     from .auth.login import limit_unconfirmed_users, template_visitor
     from .layout import init_layout
     from .mail import start_mail_jobs
+    from .request_input import init_request_input
 
     # First of the hooks: with the database down, a visitor with a session gets its 503
-    # here, before another check (CSRF, request input) fails with an error page that
-    # would ask the database who is logged in, and end as a bare 500.
-    app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
+    # here, before another check (request input, CSRF, rate limits) fails with an error
+    # page that would ask the database who is logged in, and end as a bare 500.
+    app.before_request(limit_unconfirmed_users)
+    init_request_input(app)
     app.context_processor(template_visitor)
     init_layout(app)
     app.teardown_request(start_mail_jobs)

@@ -7,8 +7,6 @@ from typing import Any
 
 from flask import Flask, current_app, has_request_context, request
 
-from .flask_app import kept
-
 # The name templates use (`layout.tasks`), and what each link points to.
 LAYOUT_LINKS: dict[str, tuple[str, dict[str, str]]] = {
     "theme_js": ("static", {"filename": "theme.js"}),
@@ -39,15 +37,16 @@ def layout_links() -> dict[str, Any]:
     outside one, have no layout)."""
     if not has_request_context():
         return {}
-    known = current_app._get_current_object().extensions["layout_links"]  # type: ignore[attr-defined]
-    root = request._get_current_object().root_path  # type: ignore[attr-defined]
+    known = current_app.extensions["layout_links"]
+    root = request.root_path
     links = known.get(root)
     if links is None:
-        built = SimpleNamespace(
+        if len(known) >= MAX_SCRIPT_ROOTS:
+            known.clear()
+        links = known[root] = SimpleNamespace(
             **{
                 name: current_app.url_for(endpoint, **values)
                 for name, (endpoint, values) in LAYOUT_LINKS.items()
             }
         )
-        links = kept(known, root, built, MAX_SCRIPT_ROOTS)
     return {"layout": links}

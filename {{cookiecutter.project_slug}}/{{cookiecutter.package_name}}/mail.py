@@ -52,7 +52,7 @@ def in_background(job: Callable[..., Any], *args: Any) -> None:
 
 def start_mail_jobs(error: BaseException | None = None) -> None:
     """teardown_request hook: hand over the jobs the request left."""
-    for job, base, args in g._get_current_object().pop("mail_jobs", []):  # type: ignore[attr-defined]
+    for job, base, args in g.pop("mail_jobs", []):
         hand_over(job, base, args)
 
 
@@ -64,6 +64,8 @@ def hand_over(job: Callable[..., Any], base: str, args: tuple[Any, ...]) -> None
         if enqueue_mail_job(job.__name__, base, args):
             return
     {%- endif %}
+    # The app itself, not the proxy: the thread has no context to resolve it in (Flask's
+    # documented use of _get_current_object).
     start_thread(current_app._get_current_object(), job, base, args)
 
 
@@ -95,14 +97,13 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
     retried later{%- endif %}."""
     if not mail_limit().take(to):
         return  # the address has had its share this hour (logged by mail_limits)
-    app = current_app._get_current_object()
     message = Message(
-        subject=f"[{app.config['APP_NAME']}] {subject}",
+        subject=f"[{current_app.config['APP_NAME']}] {subject}",
         recipients=[to],
         body=render_template(f"email/{template}.txt", **context),
         html=render_template(f"email/{template}.html", **context),
     )
-    if not app.config["MAIL_SERVER"]:
+    if not current_app.config["MAIL_SERVER"]:
         logger.info("E-mail not sent (MAIL_SERVER is not set), to %s:\n%s", to, message.body)
         return
     {%- if cookiecutter.background_jobs == "celery" %}
@@ -112,7 +113,7 @@ def send_email(to: str, subject: str, template: str, **context: Any) -> None:
         return
     {%- endif %}
     try:
-        with TimedConnection(app.extensions["mail"]) as connection:
+        with TimedConnection(current_app.extensions["mail"]) as connection:
             message.send(connection)
     except (OSError, smtplib.SMTPException) as error:
         # The reason is enough: a traceback of smtplib says nothing more.

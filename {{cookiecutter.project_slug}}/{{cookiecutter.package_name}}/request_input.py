@@ -48,7 +48,7 @@ def text_problem(value: str) -> str | None:
 def refuse_oversized_bodies() -> None:
     # Werkzeug would also refuse while reading; checking the declared length first
     # answers before authentication, CSRF or form parsing run.
-    if not request._get_current_object().environ.get("CONTENT_LENGTH"):  # type: ignore[attr-defined]
+    if not request.environ.get("CONTENT_LENGTH"):
         return  # no declared body (most GETs): Werkzeug's limit still applies to reading
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is not None and request.content_length > limit:

@@ -34,9 +34,8 @@ def default_security_headers(hsts_max_age: int) -> tuple[tuple[str, str], ...]:
 def protect_unsafe_methods() -> None:
     """Flask-WTF's CSRF check of every request (WTF_CSRF_CHECK_DEFAULT), with the method
     looked at first: its own hook finds the view and its exemptions for every GET too."""
-    config = current_app._get_current_object().config  # type: ignore[attr-defined]
-    method = request._get_current_object().method  # type: ignore[attr-defined]
-    if method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
+    config = current_app.config
+    if request.method in config["WTF_CSRF_METHODS"] and config["WTF_CSRF_ENABLED"]:
         csrf.protect(apply_exemptions=True)
 
 

@@ -144,7 +144,7 @@ def test_templates_see_the_user_flask_login_sees(app, visitor):
     @app.get("/visitor-probe")
     def probe():
         ours = current_visitor()
-        theirs = current_user._get_current_object()
+        theirs = current_user
         template = render_template_string(TEMPLATE_VISITOR_ID)
         return {
             "ours": getattr(ours, "id", None),

@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from flask import abort, current_app, has_request_context, redirect, request, session, url_for
+from flask import abort, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from ..errors.handlers import wants_json
@@ -53,35 +53,26 @@ def unauthorized():
 
 
 def current_visitor() -> User | AnonymousUser:
-    """Flask-Login's current user, without asking Flask-Login when the request cannot name
-    one. Asking would hash the client's address and user agent for session protection on
+    """Flask-Login's `current_user`, or the anonymous user without asking Flask-Login when
+    the request carries nothing that could name a user (off a request too: e-mails).
+    Asking would hash the client's address and user agent for session protection on
     every page; the answer would be the anonymous user."""
-    if can_name_a_user():
-        return current_user._get_current_object()  # type: ignore[no-any-return]
+    if has_request_context() and can_name_a_user():
+        # The proxy: the user is loaded on first use, not here.
+        return current_user  # type: ignore[no-any-return]
     return ANONYMOUS
 
 
 def can_name_a_user() -> bool:
-    """A user in the session, a remember cookie or an Authorization header."""
-    # The objects behind the proxies: see http_caching.has_session.
-    current = request._get_current_object()  # type: ignore[attr-defined]
-    config = current_app._get_current_object().config  # type: ignore[attr-defined]
-    return (
-        "_user_id" in session._get_current_object()  # type: ignore[attr-defined]
-        or config["REMEMBER_COOKIE_NAME"] in current.cookies
-        or "HTTP_AUTHORIZATION" in current.environ  # not .headers: a miss there raises
-    )
+    """A session or remember cookie, or an Authorization header."""
+    return has_session() or "HTTP_AUTHORIZATION" in request.environ
 
 
 def template_visitor() -> dict[str, Any]:
-    """Context processor: templates' `current_user`. The anonymous user itself when the
-    request cannot name a user (most pages read it twice, a proxy costs each time), and
-    for templates rendered off a request (e-mails)."""
-    if has_request_context() and can_name_a_user():
-        # Flask-Login's proxy: the user is loaded only if a template asks, so the 503 page
-        # of a database outage renders without the database.
-        return {"current_user": current_user}
-    return {"current_user": ANONYMOUS}
+    """Context processor: templates' `current_user`. Flask-Login's own would load the user
+    before every template renders; this one is loaded only if a template asks, so the
+    503 page of a database outage renders without the database."""
+    return {"current_user": current_visitor()}
 
 
 def limit_unconfirmed_users():
