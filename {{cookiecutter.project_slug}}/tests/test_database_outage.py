@@ -92,9 +92,7 @@ def silent_url():
 
 @pytest.fixture
 def unreachable_app(make_app, unreachable_url):
-    return make_app(
-        reuse=True, create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS
-    )
+    return make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
 
 
 def get_within_hang_limit(client, path, **kwargs):
@@ -160,9 +158,7 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
     assert log_in(browser, "writer@example.org").status_code == 302
     assert "writer@example.org" in browser.get("/tasks/").get_data(as_text=True)
     # The same SECRET_KEY (the hermetic one) reads the same session cookie.
-    down = make_app(
-        reuse=True, create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS
-    )
+    down = make_app(create_tables=False, SQLALCHEMY_DATABASE_URI=unreachable_url, **TIMEOUTS)
     visitor = down.test_client()
     visitor.set_cookie("session", browser.get_cookie("session").value)
     for path in ("/", "/tasks/", "/api/v1/tasks", "/tasks/export.csv"):
@@ -179,7 +175,6 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
 @pytest.mark.parametrize("path", ["/tasks/", "/status"])
 def test_the_outage_is_logged_once_per_interval(make_app, unreachable_url, app_log_records, path):
     app = make_app(
-        reuse=True,
         create_tables=False,
         SQLALCHEMY_DATABASE_URI=unreachable_url,
         DATABASE_OUTAGE_LOG_INTERVAL=60,

@@ -43,7 +43,7 @@ def flask_hooks(app):
 
 def worker(make_app, shared, clock, **config):
     """An app whose page front uses `shared` as the cache server and `clock` for time."""
-    app = make_app(reuse=True, **config)
+    app = make_app(**config)
     front = page_front(app)
     front.shared = shared
     front.clock = clock
@@ -188,7 +188,7 @@ def test_a_clear_of_the_shared_cache_reaches_another_workers_copy_within_a_secon
 
 
 def test_the_clear_command_reaches_a_worker_it_does_not_run_in(make_app, render_count):
-    command_app = make_app(reuse=True)  # the process of `flask cache clear`
+    command_app = make_app()  # the process of `flask cache clear`
     clock = Clock()
     server = worker(make_app, page_front(command_app).shared, clock).test_client()
     server.get("/")

@@ -5,7 +5,6 @@ server: every flow is checked on the database the project is deployed on.
 
 import os
 import threading
-import weakref
 
 import pytest
 from flask_migrate import upgrade
@@ -36,16 +35,10 @@ def accounts_database_url(tmp_path_factory):
     return url
 
 
-# The apps that ran the migrations: an app lent again (conftest.py) finds its database
-# migrated, unless tests of the migrations (tests/integration) dropped its tables since.
-MIGRATED = weakref.WeakSet()
-
-
 @pytest.fixture
 def app(make_app, accounts_database_url, smtp_server):
     """An app on the migrated database, mailing to the real SMTP server."""
     app = make_app(
-        reuse=True,
         create_tables=False,
         SQLALCHEMY_DATABASE_URI=accounts_database_url,
         MAIL_SERVER="127.0.0.1",
@@ -58,9 +51,10 @@ def app(make_app, accounts_database_url, smtp_server):
         except Exception as error:
             backend = make_url(accounts_database_url).get_backend_name()
             unavailable(f"database {backend}", str(error).splitlines()[0])
-        if app not in MIGRATED or not inspect(db.engine).has_table(User.__tablename__):
-            upgrade()  # the roles come from migration 0002, as in a deployment
-            MIGRATED.add(app)
+        # Once per run (or again after the tests under tests/integration dropped the
+        # tables): the roles come from migration 0002, as in a deployment.
+        if not inspect(db.engine).has_table(User.__tablename__):
+            upgrade()
     smtp_server.messages.clear()
     yield app
     # Mails still on their way must not land in the next test's mailbox.
