@@ -49,6 +49,12 @@ def run_migrations_online() -> None:
         configure_args["process_revision_directives"] = skip_empty_autogenerate
     configure_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # SQLite alters a table by copying it and dropping the old one; with foreign
+            # keys on (database.py), that drop would delete or detach the rows that
+            # point at it. Outside a transaction, as SQLite requires.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # ends the transaction SQLAlchemy began for it
         context.configure(
             connection=connection, target_metadata=target_db.metadata, **configure_args
         )

@@ -65,7 +65,7 @@ def build_flask_app(settings: Mapping[str, Any]) -> Flask:
 
 
 def init_extensions(app: Flask) -> None:
-    from .database import leave_connections_to_their_process
+    from .database import enforce_foreign_keys_on_sqlite, leave_connections_to_their_process
     from .extensions import (
         bootstrap,
         cache,
@@ -82,6 +82,7 @@ def init_extensions(app: Flask) -> None:
     from .security import protect_unsafe_methods
 
     db.init_app(app)
+    enforce_foreign_keys_on_sqlite(app)
     leave_connections_to_their_process(app)
     init_migrations(app)
     cache.init_app(app)
