@@ -288,7 +288,7 @@ def test_the_openapi_document_describes_every_operation(client):
         (path, method)
         for path, item in document["paths"].items()
         for method in item
-        if method != "parameters"
+        if method != "parameters" and path.startswith(TASKS)  # other resources have their own
     }
     assert operations == {
         (TASKS, "get"),
