@@ -18,11 +18,14 @@ from typing import Any
 
 from flask import Flask, request
 
+from ..extensions import csrf
 from ..routing import IdConverter
-from .authentication import RESOURCES_EXTENSION, authenticate, is_api_request
+from . import docs
+from .authentication import BEARER_AUTH, RESOURCES_EXTENSION, authenticate, is_api_request
 from .bodies import require_a_json_body
+from .problems import ProblemApi, ProblemContentTypePlugin
 
-# The resources' modules, relative to this package: one line each.
+# The API's resources: each a module, relative to this package, with its Blueprint `blp`.
 RESOURCES = (".tasks",)
 URL_PREFIX = "/api/v1"
 API_VERSION = "1"
@@ -30,11 +33,6 @@ OPENAPI_VERSION = "3.0.3"
 
 
 def init_api(app: Flask) -> None:
-    from ..extensions import csrf
-    from . import docs
-    from .authentication import BEARER_AUTH
-    from .problems import ProblemApi, ProblemContentTypePlugin
-
     # One Api per app, as flask-smorest's quickstart has it: it holds the app's document.
     api = ProblemApi(
         app,
