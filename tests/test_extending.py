@@ -63,6 +63,6 @@ def test_the_readme_recipes_work_as_written(bakes, row, tmp_path, database_url):
     run_flask(project, env, "db", "check")
     assert run_flask(project, env, "notes", "count").stdout.strip() == "0"
     notes_tests = run_generated_suite(project, env, "tests/test_notes.py")
-    assert "4 passed" in notes_tests, notes_tests
+    assert "5 passed" in notes_tests, notes_tests
     # The whole suite once; on PostgreSQL the tests that build its schema by migrations.
     run_generated_suite(project, env, *([] if database_url.startswith("sqlite") else ["tests/accounts"]))
