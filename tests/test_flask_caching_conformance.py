@@ -44,7 +44,9 @@ BACKENDS = ("simple", "filesystem", "redis", "memcached", "null")
 
 
 def row_for(cache_backend):
-    return next(row for row in MATRIX if row["cache_backend"] == cache_backend and row["database"] == "sqlite")
+    return next(
+        row for row in MATRIX if row["cache_backend"] == cache_backend and row["database"] == "sqlite"
+    )
 
 
 def obtain_suite():
@@ -173,7 +175,7 @@ def test_the_suite_is_the_one_of_the_pinned_version(flask_caching_suite):
         if line.startswith("Flask-Caching==")
     ]
     assert pinned == [FLASK_CACHING_VERSION]
-    assert f"version = \"{FLASK_CACHING_VERSION}\"" in (flask_caching_suite / "pyproject.toml").read_text()
+    assert f'version = "{FLASK_CACHING_VERSION}"' in (flask_caching_suite / "pyproject.toml").read_text()
 
 
 def test_unobtainable_suite_is_named(monkeypatch, tmp_path):
