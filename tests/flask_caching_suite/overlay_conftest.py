@@ -32,6 +32,7 @@ tiers = importlib.import_module(f"{PACKAGE}.caching.tiers")
 BACKEND = importlib.import_module(f"{PACKAGE}.caching").BACKEND_NAME
 # Backends whose entries live in a server, which expires them by its own clock.
 SERVER_BACKENDS = ("redis", "memcached")
+ALL_BACKENDS = ("simple", "filesystem", "redis", "memcached", "null")
 SUITE_DIR = Path(__file__).resolve().parent
 # The settings of the bake's cache: what create_app() hands Flask-Caching and our factory.
 CACHE_SETTING_PREFIXES = ("CACHE_", "MICRO_CACHE", "REDIS_", "MEMCACHED_", "APP_VERSION")
@@ -81,6 +82,23 @@ def memcache_server():
     pytest.fail("Flask-Caching's own memcached on 11212 is not used here: see NOT_APPLICABLE")
 
 
+# Tests written for SimpleCache's serializer: its class, and its dumps() per value.
+SIMPLE_SERIALIZER_CLASS_TESTS = {
+    "test_default_keeps_the_cachelib_serializer",
+    "test_backend_uses_cachelib_serializer",
+}
+SIMPLE_SERIALIZER_TESTS = {
+    *SIMPLE_SERIALIZER_CLASS_TESTS,
+    "test_configured_serializer_is_used_for_get_and_set",
+}
+WHOLE_SECOND_EXPIRY_TESTS = {
+    "test_cached_view",
+    "test_cached_view_class",
+    "test_cache_timeout_dynamic_via_cached_reponse",
+    "test_hit_cache",
+}
+
+
 def uses_a_fake_clock(item):
     # GenericCacheTests sleep for real where the class says so (_can_use_fast_sleep).
     return "clock" in item.fixturenames and getattr(item.cls, "_can_use_fast_sleep", True)
@@ -102,20 +120,50 @@ NOT_APPLICABLE = [
     ),
     (
         lambda item: {"redis_server", "memcache_server"} & set(item.fixturenames),
-        ("simple", "filesystem", "redis", "memcached", "null"),
+        ALL_BACKENDS,
         "it tests Flask-Caching's own RedisCache or MemcachedCache on Flask-Caching's own "
         "test servers (ports 6360, 11212); test_baked_cache.py runs these classes' tests "
         "on the bake's cache",
     ),
     (
         lambda item: item.name == "test_init_nullcache[MemcachedCache]",
-        ("simple", "filesystem", "redis", "memcached", "null"),
+        ALL_BACKENDS,
         "it builds Flask-Caching's own MemcachedCache, which needs pylibmc or "
         "python-memcached; the bake talks to memcached through python-binary-memcached",
     ),
     (
+        lambda item: item.name in SIMPLE_SERIALIZER_CLASS_TESTS,
+        ("redis",),
+        "it expects SimpleCache's serializer, a SimpleSerializer; RedisCache's is a "
+        "RedisSerializer, which keeps integers as text for INCRBY (CACHE_SERIALIZER reaches "
+        "it all the same: test_instance_is_used_as_is, test_configured_serializer_is_used...)",
+    ),
+    (
+        lambda item: item.name in SIMPLE_SERIALIZER_TESTS,
+        ("filesystem",),
+        "it expects SimpleCache's serializer, a SimpleSerializer that writes with dumps(); "
+        "FileSystemCache's is a FileSystemSerializer that writes to the file with dump() "
+        "(CACHE_SERIALIZER reaches it all the same: test_instance_is_used_as_is...)",
+    ),
+    (
+        lambda item: item.name in WHOLE_SECOND_EXPIRY_TESTS,
+        ("filesystem",),
+        "its fake clock lands exactly on an entry's expiry second, which cachelib's "
+        "FileSystemCache still serves (it stores whole-second expiry times and compares "
+        "with >=): an entry never outlives its timeout, but this test expects SimpleCache's "
+        "strict comparison at that very instant",
+    ),
+    (
+        lambda item: (
+            item.cls is not None and item.cls.__name__ == "TestFailSafeWrapper" and item.name == "test_compat"
+        ),
+        ("redis",),
+        "it writes raw values through cachelib's private client (c._write_client), which the "
+        "fail-safe wrapper does not have; TestBackendInside runs it on the backend",
+    ),
+    (
         lambda item: item.name == "test_values_are_stored_in_the_configured_format",
-        ("simple", "filesystem", "redis", "memcached", "null"),
+        ALL_BACKENDS,
         "it reads SimpleCache's private dict (cache.cache._cache); cache.cache is the "
         "fail-safe wrapper, whatever the backend",
     ),
