@@ -100,8 +100,11 @@ WHOLE_SECOND_EXPIRY_TESTS = {
 
 
 def uses_a_fake_clock(item):
-    # GenericCacheTests sleep for real where the class says so (_can_use_fast_sleep).
-    return "clock" in item.fixturenames and getattr(item.cls, "_can_use_fast_sleep", True)
+    """Moves their fake clock while using the app's cache (their own backend classes
+    test Flask-Caching's backends, not the app's; GenericCacheTests sleep for real where
+    the class says so, as on servers)."""
+    names = item.fixturenames
+    return "clock" in names and "app" in names and getattr(item.cls, "_can_use_fast_sleep", True)
 
 
 # (rule, backends it holds for, reason): each reason says why the test cannot apply.
