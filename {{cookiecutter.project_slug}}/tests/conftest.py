@@ -13,7 +13,6 @@ from jinja2 import BytecodeCache
 from sqlalchemy import event, select
 
 from {{ cookiecutter.package_name }} import create_app
-from {{ cookiecutter.package_name }}.api import SPEC_EXTENSION
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.caching.front import page_front
 from {{ cookiecutter.package_name }}.extensions import db, limiter
@@ -160,7 +159,7 @@ REQUEST_HOOKS = (
     "url_default_functions",
 )
 # What an app adds to app.extensions as it runs; reset() takes it away again.
-RUNTIME_EXTENSIONS = ("outage_logs", "mail_limit", "password_throttle", SPEC_EXTENSION)
+RUNTIME_EXTENSIONS = ("outage_logs", "mail_limit", "password_throttle")
 
 
 def request_hooks(app):

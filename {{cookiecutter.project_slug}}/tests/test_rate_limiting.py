@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import api, auth, rate_limiting
+from {{ cookiecutter.package_name }} import auth, rate_limiting
 from {{ cookiecutter.package_name }} import extensions as limiter_module
+from {{ cookiecutter.package_name }}.api import tasks
 from {{ cookiecutter.package_name }}.extensions import limiter
 
 from .account_helpers import submit
@@ -48,4 +49,4 @@ def test_every_rate_limited_view_is_in_a_limited_blueprint():
         if "limiter.limit(" in path.read_text()
     }
     assert users == {"auth", "api"}
-    assert set(rate_limiting.LIMITED_BLUEPRINTS) == {auth.bp.name, api.bp.name}
+    assert set(rate_limiting.LIMITED_BLUEPRINTS) == {auth.bp.name, tasks.blp.name}
