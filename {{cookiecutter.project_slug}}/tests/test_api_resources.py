@@ -21,8 +21,16 @@ from {{ cookiecutter.package_name }}.api.authentication import (
     authentication_required,
     rate_limited,
 )
-from {{ cookiecutter.package_name }}.api.pagination import PageArgs, page_body, page_of
-from {{ cookiecutter.package_name }}.api.problems import NOT_FOUND_ERRORS, WRITE_ERRORS, errors
+from {{ cookiecutter.package_name }}.api.pagination import (
+    PageArgs,
+    page_body,
+    page_of,
+)
+from {{ cookiecutter.package_name }}.api.problems import (
+    NOT_FOUND_ERRORS,
+    WRITE_ERRORS,
+    errors,
+)
 from {{ cookiecutter.package_name }}.api.schemas import StrictSchema
 
 from .account_helpers import add_user, log_in_for_api, token_for, with_token

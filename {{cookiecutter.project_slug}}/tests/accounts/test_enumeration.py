@@ -23,7 +23,6 @@ UNKNOWN = "unknown@example.org"
 FORMS = ["/auth/reset", "/auth/resend"]
 
 
-
 @pytest.fixture
 def app_with_known_address(app):
     add_user(app, KNOWN, confirmed=False)  # resend sends only to unconfirmed accounts

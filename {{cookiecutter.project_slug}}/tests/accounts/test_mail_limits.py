@@ -39,7 +39,6 @@ def client_from(app, number):
     return client
 
 
-
 def mails_to(smtp_server, address):
     wait_for_mail_jobs()
     return [envelope for envelope in smtp_server.messages if address in envelope.rcpt_tos]

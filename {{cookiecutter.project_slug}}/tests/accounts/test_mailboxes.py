@@ -1,7 +1,6 @@
 """One account per mailbox: every spelling of an address that reaches the same mailbox
 names the same account, and mail goes only to the address the account stores."""
 
-
 import pytest
 from sqlalchemy import func, select
 
