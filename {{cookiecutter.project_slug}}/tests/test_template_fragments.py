@@ -1,12 +1,15 @@
-"""The {% raw %}{% cache %}{% endraw %} tag of templates keeps its fragments in the shared cache (the backend),
+"""Flask-Caching's `cache` tag keeps template fragments in the shared cache (the backend),
 where cache.delete and `flask cache clear` reach them, not in a process's micro-cache."""
+
+from pathlib import Path
 
 from flask import render_template_string
 from flask_caching import make_template_fragment_key
 
 from {{ cookiecutter.package_name }}.extensions import cache
 
-SIDEBAR = '{% raw %}{% cache 60, "sidebar" %}{{ text }}{% endcache %}{% endraw %}'
+# The fragment named "sidebar", kept for 60 s (Flask-Caching's `cache` tag).
+SIDEBAR = (Path(__file__).parent / "templates" / "cached_fragment.html").read_text()
 
 
 def render_sidebar(app, text):

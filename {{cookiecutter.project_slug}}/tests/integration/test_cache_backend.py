@@ -1,6 +1,7 @@
 """The chosen cache backend, against the real server the environment names."""
 
 import time
+from pathlib import Path
 
 import pytest
 from flask import render_template_string
@@ -99,7 +100,7 @@ def test_cache_clear_removes_every_release_of_this_app(
 def test_template_fragments_are_shared_between_app_instances_when_the_backend_is(
     cache_app, make_app, real_cache_settings
 ):
-    fragment = '{% raw %}{% cache 60, "shared-fragment" %}{{ text }}{% endcache %}{% endraw %}'
+    fragment = (Path(__file__).parents[1] / "templates" / "cached_fragment.html").read_text()
     other_worker = make_app(**real_cache_settings)
     with cache_app.test_request_context():
         render_template_string(fragment, text="from the first worker")
