@@ -65,7 +65,13 @@ def run_command(project: Path, line: str, env):
     words = shlex.split(line)
     assert words[0] == "flask", f"a recipe runs flask commands only, not {line!r}"
     done = subprocess.run(
-        [sys.executable, "-m", *words], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", *words],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
     return done.stdout + done.stderr
