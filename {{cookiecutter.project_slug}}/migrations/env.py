@@ -49,11 +49,26 @@ def run_migrations_online() -> None:
         configure_args["process_revision_directives"] = skip_empty_autogenerate
     configure_args.setdefault("render_item", render_item)
     with target_db.engine.connect() as connection:
-        context.configure(
-            connection=connection, target_metadata=target_db.metadata, **configure_args
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign
+            # keys on (database.py), that drop would delete or detach the rows that
+            # point at it. Set outside a transaction, as SQLite requires.
+            set_sqlite_foreign_keys(connection, "OFF")
+        try:
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, **configure_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:  # the connection goes back to the pool: on again for the app
+                set_sqlite_foreign_keys(connection, "ON")
+
+
+def set_sqlite_foreign_keys(connection, state: str) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={state}")
+    connection.commit()  # ends the transaction SQLAlchemy began for it
 
 
 if context.is_offline_mode():

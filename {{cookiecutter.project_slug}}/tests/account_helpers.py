@@ -4,6 +4,7 @@ and the e-mails the real SMTP server received."""
 import email
 import email.policy
 import re
+import threading
 
 from flask import session
 from flask_wtf.csrf import generate_csrf
@@ -12,6 +13,7 @@ from {{ cookiecutter.package_name }}.auth.api_tokens import issue_token
 from {{ cookiecutter.package_name }}.auth.passwords import hash_password
 from {{ cookiecutter.package_name }}.auth.sessions import log_in as start_login
 from {{ cookiecutter.package_name }}.extensions import db
+from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.models import Role, User
 from {{ cookiecutter.package_name }}.models.types import utc_now
 
@@ -151,3 +153,15 @@ def link_in(message, base_url):
 def path_of(link, base_url):
     assert link.startswith(base_url + "/"), link
     return link.removeprefix(base_url)
+
+
+# Only a failure's bound: a loaded machine may take seconds, a hung job never ends.
+MAIL_JOB_TIMEOUT = 120.0
+
+
+def wait_for_mail_jobs(timeout=MAIL_JOB_TIMEOUT):
+    """Until the mail jobs on background threads (mail.py) have ended."""
+    for thread in threading.enumerate():
+        if thread.name.startswith(MAIL_THREAD_PREFIX):
+            thread.join(timeout=timeout)
+            assert not thread.is_alive(), f"{thread.name} still runs after {timeout} s"

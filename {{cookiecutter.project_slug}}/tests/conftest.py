@@ -11,7 +11,6 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,9 @@ from sqlalchemy import event
 from {{ cookiecutter.package_name }} import create_app
 from {{ cookiecutter.package_name }}.auth.cli import sync_roles
 from {{ cookiecutter.package_name }}.extensions import db
-from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.main import views
 
-from .account_helpers import add_user, logged_in, token_for, with_token
+from .account_helpers import add_user, logged_in, token_for, wait_for_mail_jobs, with_token
 from .servers import SMTPServer
 
 TEST_ENVIRON = {
@@ -117,13 +115,6 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
-
-
-def wait_for_mail_jobs():
-    """Until the mail jobs on background threads (mail.py) have ended."""
-    for thread in threading.enumerate():
-        if thread.name.startswith(MAIL_THREAD_PREFIX):
-            thread.join(timeout=30)
 
 
 # Users

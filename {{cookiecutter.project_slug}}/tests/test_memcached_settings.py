@@ -65,17 +65,39 @@ class DictClient:
 
 
 def test_every_key_carries_the_namespace_generation():
-    """The generation rides on cachelib's private key hook: this fails when a cachelib
-    release stops calling it (pyproject.toml pins cachelib to the tested minor version)."""
     client = DictClient()
-    backend = memcached.BinaryMemcachedCache(servers=client, key_prefix="app:1:")
-    backend.client, backend.namespace = client, "app:"
+    backend = memcached.BinaryMemcachedCache(client, key_prefix="app:1:", namespace="app:")
     backend.set("page", "rendered")
     assert "app:1:0:page" in client.stored
     assert backend.clear()
     assert backend.get("page") is None
     backend.set("page", "again")
     assert "app:1:1:page" in client.stored
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["k" * 251, "with space", "tab\tand\nnewline", "\x00", "caf\u00e9", "\u2603" * 70, ""],
+)
+def test_keys_memcached_cannot_take_are_stored_under_a_digest(key):
+    client = DictClient()
+    backend = memcached.BinaryMemcachedCache(client, key_prefix="app:1:", namespace="app:")
+    backend.set(key, "value")
+    (stored,) = set(client.stored) - {"app:generation"}
+    assert memcached.MEMCACHED_KEY.fullmatch(stored)
+    assert backend.get(key) == "value"
+    assert backend.get(key + "x") is None
+
+
+def test_a_long_namespace_is_no_longer_key():
+    client = DictClient()
+    namespace = "n" * 250 + ":"
+    backend = memcached.BinaryMemcachedCache(
+        client, key_prefix=namespace + "1:", namespace=namespace
+    )
+    backend.set("page", "value")
+    assert all(memcached.MEMCACHED_KEY.fullmatch(key) for key in client.stored)
+    assert backend.get("page") == "value"
 
 
 def test_a_refused_connection_is_an_error_not_a_miss():

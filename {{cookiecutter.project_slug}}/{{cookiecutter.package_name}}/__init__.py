@@ -61,26 +61,17 @@ def build_flask_app(settings: Mapping[str, Any]) -> Flask:
 
 
 def init_extensions(app: Flask) -> None:
-    from .database import leave_connections_to_their_process
-    from .extensions import (
-        bootstrap,
-        cache,
-        csrf,
-        db,
-        init_migrations,
-        limiter,
-        login_manager,
-        mail,
-        micro_cache,
-    )
+    from .caching.tiers import init_cache_tiers
+    from .database import enforce_foreign_keys_on_sqlite, leave_connections_to_their_process
+    from .extensions import bootstrap, csrf, db, init_migrations, limiter, login_manager, mail
     from .limit_storage import DatabaseStorage  # noqa: F401 (registers database:// with limits)
     from .security import protect_unsafe_methods
 
     db.init_app(app)
+    enforce_foreign_keys_on_sqlite(app)
     leave_connections_to_their_process(app)
     init_migrations(app)
-    cache.init_app(app)
-    micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
+    init_cache_tiers(app)
     csrf.init_app(app)
     app.before_request(protect_unsafe_methods)
     mail.init_app(app)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Engine, exc
+from sqlalchemy import Engine, event, exc
 
 from .extensions import db
 from .outages import OutageLog, outage_log
@@ -87,6 +87,24 @@ def discard_failed_session() -> None:
     the request uses the session."""
     with contextlib.suppress(exc.SQLAlchemyError):
         db.session.rollback()
+
+
+def enforce_foreign_keys_on_sqlite(app: Flask) -> None:
+    """SQLite checks foreign keys, and applies their ON DELETE, only when each connection
+    asks (PostgreSQL and MySQL always do): deleting a user then removes or detaches its
+    rows on every database, with no list of tables to keep by hand. Migrations switch it
+    off while they run (migrations/env.py): SQLite rebuilds a table to alter it, and
+    dropping the old copy must not cascade."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _foreign_keys_on)
+
+
+def _foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def leave_connections_to_their_process(app: Flask) -> None:

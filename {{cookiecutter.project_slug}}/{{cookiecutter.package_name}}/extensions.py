@@ -34,9 +34,11 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 MIGRATIONS_DIRECTORY = str(Path(__file__).resolve().parent.parent / "migrations")
 # The shared cache (the chosen backend) and the per-process tier in front of it
-# (caching/tiers.py says which data may live in which).
+# (caching/tiers.py says which data may live in which). Fragments kept by the templates'
+# `cache` tag go to the shared one, where cache.delete and `flask cache clear` reach them:
+# the micro-cache leaves Jinja alone.
 cache = Cache()
-micro_cache = Cache()
+micro_cache = Cache(with_jinja2_ext=False)
 csrf = CSRFProtect()
 # Its loaders, anonymous user and unconfirmed-user rule are in auth/login.py, beside
 # the models they need.

@@ -163,6 +163,9 @@ def account_settings(env: EnvReader) -> dict[str, Any]:
         "PASSWORD_BACKOFF_MAX_SECONDS": env.integer("PASSWORD_BACKOFF_MAX_SECONDS", 300, minimum=1),
         # API requests per token (or per client address without one).
         "API_RATE_LIMIT": rate_limit(env, "API_RATE_LIMIT", "300 per minute"),
+        # flask-smorest serves the API's OpenAPI document at /api/openapi.json.
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
         "RATELIMIT_ENABLED": env.flag("RATELIMIT_ENABLED", True),
         # Empty: the cache backend's server, or the database when the cache has none that
         # every process shares (caching/<backend>.py rate_limit_storage).

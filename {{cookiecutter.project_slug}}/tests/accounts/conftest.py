@@ -4,7 +4,6 @@ server: every flow is checked on the database the project is deployed on.
 """
 
 import os
-import threading
 
 import pytest
 from flask_migrate import upgrade
@@ -12,7 +11,6 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.engine import make_url
 
 from {{ cookiecutter.package_name }}.extensions import db
-from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.models import (
     ApiToken,
     LimitCounter,
@@ -23,6 +21,8 @@ from {{ cookiecutter.package_name }}.models import (
 )
 from {{ cookiecutter.package_name }}.settings import database_url
 from tests.integration.conftest import unavailable, without_fsync
+
+from ..account_helpers import wait_for_mail_jobs
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +58,7 @@ def app(make_app, accounts_database_url, smtp_server):
     smtp_server.messages.clear()
     yield app
     # Mails still on their way must not land in the next test's mailbox.
-    for thread in threading.enumerate():
-        if thread.name.startswith(MAIL_THREAD_PREFIX):
-            thread.join(timeout=15)
+    wait_for_mail_jobs()
     with app.app_context():
         db.session.execute(delete(Task))
         db.session.execute(delete(ApiToken))  # SQLite enforces no ON DELETE CASCADE

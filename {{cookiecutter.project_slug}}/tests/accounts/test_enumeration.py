@@ -16,17 +16,11 @@ from sqlalchemy import event
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 
-from ..account_helpers import add_user, csrf_token, received
+from ..account_helpers import add_user, csrf_token, received, wait_for_mail_jobs
 
 KNOWN = "known@example.org"
 UNKNOWN = "unknown@example.org"
 FORMS = ["/auth/reset", "/auth/resend"]
-
-
-def wait_for_mail_jobs():
-    for thread in threading.enumerate():
-        if thread.name.startswith(MAIL_THREAD_PREFIX):
-            thread.join(timeout=15)
 
 
 @pytest.fixture

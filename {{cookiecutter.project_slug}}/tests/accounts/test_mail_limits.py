@@ -3,16 +3,22 @@ asks for them, from however many client addresses, and by whichever form; the vi
 answer is the same whether or not the limit held the mail back."""
 
 import logging
-import threading
 
 import pytest
 
-from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.mail_limits import mail_limit
 from tests.clocks import FakeClock
 from tests.servers import free_port
 
-from ..account_helpers import PASSWORD, add_user, flashes, logged_in, register, submit
+from ..account_helpers import (
+    PASSWORD,
+    add_user,
+    flashes,
+    logged_in,
+    register,
+    submit,
+    wait_for_mail_jobs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -31,12 +37,6 @@ def client_from(app, number):
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
     return client
-
-
-def wait_for_mail_jobs():
-    for thread in threading.enumerate():
-        if thread.name.startswith(MAIL_THREAD_PREFIX):
-            thread.join(timeout=15)
 
 
 def mails_to(smtp_server, address):

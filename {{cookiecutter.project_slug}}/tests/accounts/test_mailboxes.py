@@ -1,17 +1,22 @@
 """One account per mailbox: every spelling of an address that reaches the same mailbox
 names the same account, and mail goes only to the address the account stores."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from {{ cookiecutter.package_name }}.extensions import db
-from {{ cookiecutter.package_name }}.mail import MAIL_THREAD_PREFIX
 from {{ cookiecutter.package_name }}.models import User
 from {{ cookiecutter.package_name }}.models.user import normalise_email
 
-from ..account_helpers import PASSWORD, add_user, get_user, log_in, register, submit
+from ..account_helpers import (
+    PASSWORD,
+    add_user,
+    get_user,
+    log_in,
+    register,
+    submit,
+    wait_for_mail_jobs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -24,14 +29,8 @@ SAME_MAILBOX = [
 ]
 
 
-def all_mail_sent():
-    for thread in threading.enumerate():
-        if thread.name.startswith(MAIL_THREAD_PREFIX):
-            thread.join(timeout=15)
-
-
 def recipients(smtp_server):
-    all_mail_sent()
+    wait_for_mail_jobs()
     return [recipient for envelope in smtp_server.messages for recipient in envelope.rcpt_tos]
 
 

@@ -148,7 +148,11 @@ def test_a_new_password_keeps_this_login_and_ends_copies_of_the_others(app, clie
     stolen = copy_of(app, other, [session_cookie(app), REMEMBER])
     mine = copy_of(app, client, [REMEMBER])
     new_password = "another-long-unusual-passphrase-7"
-    data = {"current_password": PASSWORD, "password": new_password, "password_confirm": new_password}
+    data = {
+        "current_password": PASSWORD,
+        "password": new_password,
+        "password_confirm": new_password,
+    }
     assert submit(client, "/auth/change-password", data).status_code == 302
     assert is_in(client)
     assert is_in(mine)  # this login's own remember cookie goes on too

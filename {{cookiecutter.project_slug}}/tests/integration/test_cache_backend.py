@@ -1,8 +1,10 @@
 """The chosen cache backend, against the real server the environment names."""
 
 import time
+from pathlib import Path
 
 import pytest
+from flask import render_template_string
 
 from {{ cookiecutter.package_name }}.caching import BACKEND_NAME, SHARED_BETWEEN_PROCESSES
 from {{ cookiecutter.package_name }}.caching.front import page_front
@@ -93,3 +95,16 @@ def test_cache_clear_removes_every_release_of_this_app(
     # A per-process cache is cleared by restarting the process, not by another one.
     cleared = SHARED_BETWEEN_PROCESSES or not CACHING_ENABLED
     assert len(render_count) == (3 if cleared else 2)
+
+
+def test_template_fragments_are_shared_between_app_instances_when_the_backend_is(
+    cache_app, make_app, real_cache_settings
+):
+    fragment = (Path(__file__).parents[1] / "templates" / "cached_fragment.html").read_text()
+    other_worker = make_app(**real_cache_settings)
+    with cache_app.test_request_context():
+        render_template_string(fragment, text="from the first worker")
+    with other_worker.test_request_context():
+        seen = render_template_string(fragment, text="from the second worker")
+    shared = SHARED_BETWEEN_PROCESSES and CACHING_ENABLED
+    assert seen == ("from the first worker" if shared else "from the second worker")

@@ -3,6 +3,7 @@
 import os
 import socket
 import threading
+import time
 
 import bmemcached
 import pytest
@@ -100,7 +101,7 @@ def test_keys_are_spread_over_every_server(cache_app, real_cache_settings):
     with cache_app.app_context():
         cache.set_many(dict.fromkeys(names, "value"))
         backend = cache.cache.backend
-        stored_keys = [backend._normalize_key(name) for name in names]
+        stored_keys = [backend.server_key(name) for name in names]
     holders = set()
     for server in servers:
         client = bmemcached.Client(
@@ -118,3 +119,78 @@ def test_concurrent_requests_recompute_expired_statistics_once(
     make_app, real_cache_settings, cache_app, monkeypatch
 ):
     check_one_recomputation_per_expiry(make_app, real_cache_settings, monkeypatch)
+
+
+KEYS_MEMCACHED_CANNOT_TAKE = {
+    "over 250 bytes": "k" * 251,
+    "a space": "with space",
+    "control characters": "tab\tand\nnewline\x00",
+    "non-ASCII": "caf\u00e9-\u2603",
+    "over 250 bytes of UTF-8": "\u2603" * 90,
+}
+
+
+@pytest.mark.parametrize("key", KEYS_MEMCACHED_CANNOT_TAKE.values(), ids=KEYS_MEMCACHED_CANNOT_TAKE)
+def test_any_key_works_and_is_no_outage(cache_app, key):
+    with cache_app.app_context():
+        assert cache.set(key, "value") is True
+        assert cache.get(key) == "value"
+        assert cache.has(key) is True
+        assert cache.get_many(key, "plain") == ["value", None]
+        assert cache.set_many({key: "other", "plain": 1}) == [key, "plain"]
+        assert cache.get_dict(key, "plain") == {key: "other", "plain": 1}
+        assert cache.delete(key) is True
+        assert cache.get(key) is None
+        assert cache.cache.available is True
+
+
+def test_a_long_namespace_leaves_every_key_usable(make_app, real_cache_settings):
+    prefix = "long-" + "n" * 250 + real_cache_settings["CACHE_KEY_PREFIX"]
+    app = make_app(**{**real_cache_settings, "CACHE_KEY_PREFIX": prefix})
+    with app.app_context():
+        assert cache.set("page", "value") is True
+        assert cache.get("page") == "value"
+        assert cache.cache.backend.clear()
+        assert cache.get("page") is None
+        assert cache.cache.available is True
+
+
+def test_a_key_holding_none_is_there(cache_app):
+    with cache_app.app_context():
+        cache.set("nothing", None)
+        assert cache.has("nothing") is True
+        assert cache.has("never-set") is False
+
+
+def test_a_cached_none_is_a_hit_with_cache_none(cache_app):
+    calls = []
+
+    @cache.memoize(cache_none=True)
+    def lookup():
+        calls.append(1)
+
+    with cache_app.app_context():
+        lookup()
+        lookup()
+    assert calls == [1]
+
+
+def test_a_value_over_the_item_size_limit_is_not_cached_and_is_no_outage(cache_app):
+    too_large = os.urandom(2 * 1024 * 1024)  # random: compression does not shrink it
+    with cache_app.app_context():
+        assert cache.set("large", too_large) is False
+        assert cache.get("large") is None
+        assert cache.cache.available is True
+        assert cache.set("small", b"fits") is True
+
+
+def test_entries_live_their_timeout_whatever_this_machines_clock_says(cache_app, monkeypatch):
+    """Timeouts are seconds the server counts, not a time on this machine's clock, so an
+    app server whose clock is an hour behind the cache server's still caches."""
+    behind = time.time() - 3600
+    monkeypatch.setattr(time, "time", lambda: behind)
+    # cachelib's memcached backend read the clock by a name of its own.
+    monkeypatch.setattr("cachelib.memcached.time", lambda: behind)
+    with cache_app.app_context():
+        assert cache.set("page", "value", timeout=300) is True
+        assert cache.get("page") == "value"

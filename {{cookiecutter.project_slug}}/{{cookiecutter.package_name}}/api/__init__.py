@@ -1,96 +1,71 @@
 """The JSON API, version 1 (/api/v1/...), its OpenAPI document (/api/openapi.json) and
-its documentation page (/api/docs), through flask-smorest: the schemas in schemas.py
-validate every request and write the document.
+its documentation page (/api/docs), through flask-smorest.
 
-flask-smorest, marshmallow, webargs and apispec are a third of the time create_app
-would take, in every worker and every `flask` command. So the app is given the API's
-routes, hooks and error handling here, from light modules, and the views (tasks.py,
-with their validation) are imported on the first API call; the document is written
-when it is first read (/api/openapi.json, `flask openapi`, document.py).
+A resource of the API is a module of this package with a flask-smorest Blueprint named
+`blp`, named in RESOURCES (README: "An API resource"). init_api registers each through
+the app's Api under /api/v1, so every resource has, from the app's first request on:
+- its operations in the OpenAPI document (the Api writes them as it registers them);
+- the API's authentication (authentication.py) and JSON bodies (bodies.py), checked
+  before its views;
+- its errors as problem details (problems.py; errors/handlers.py writes them).
+The shared parts a resource's views use live in modules of their own: authentication.py
+(TOKEN, authentication_required, rate_limited), problems.py (errors), pagination.py,
+conditional.py (ETags) and schemas.py.
 """
 
+from importlib import import_module
 from typing import Any
 
-from flask import Blueprint, Flask, current_app
+from flask import Flask, request
 
-from ..lazy import LazyGroup, LazyView
+from ..extensions import csrf
+from ..routing import IdConverter
+from . import docs
+from .authentication import BEARER_AUTH, RESOURCES_EXTENSION, authenticate, is_api_request
+from .bodies import require_a_json_body
+from .problems import ProblemApi, ProblemContentTypePlugin
 
-bp = Blueprint("tasks_api", __name__, url_prefix="/api/v1")
-DESCRIPTION = "Tasks, the example model. Reading is public; changing needs a token."
+# The API's resources: each a module, relative to this package, with its Blueprint `blp`.
+RESOURCES = (".tasks",)
+URL_PREFIX = "/api/v1"
 API_VERSION = "1"
-# Where an app keeps its OpenAPI document once written (document.py).
-SPEC_EXTENSION = "openapi_spec"
-
-# Every operation: its view in tasks.py, path and method. The app routes to them from
-# the start; tasks.py documents each from here too (document.py's `route`).
-ROUTES = {
-    "list_tasks": ("/tasks", "GET"),
-    "create_task": ("/tasks", "POST"),
-    "get_task": ("/tasks/<id:task_id>", "GET"),
-    "replace_task": ("/tasks/<id:task_id>", "PUT"),
-    "update_task": ("/tasks/<id:task_id>", "PATCH"),
-    "delete_task": ("/tasks/<id:task_id>", "DELETE"),
-    "statistics": ("/tasks/statistics", "GET"),
-}
-for endpoint, (path, method) in ROUTES.items():
-    bp.add_url_rule(path, endpoint, LazyView(f"{__name__}.tasks:{endpoint}"), methods=[method])
-
-# flask-smorest's document blueprint, with its one route (the document is written by
-# document.py, not by an Api bound to the app).
-document_bp = Blueprint("api-docs", __name__, url_prefix="/api")
-
-
-@document_bp.get("/openapi.json")
-def openapi_json():
-    from .document import spec_of
-
-    # As flask-smorest serves it.
-    return current_app.response_class(
-        current_app.json.dumps(spec_of(current_app).to_dict(), indent=2, sort_keys=False),
-        mimetype="application/json",
-    )
-
-
-class ApiDocument:
-    """What flask-smorest's `flask openapi` and ETag code read from an Api, without one:
-    its config and its document (written on first read)."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.config = app.config
-
-    @property
-    def spec(self) -> Any:
-        from .document import spec_of
-
-        return spec_of(self.app)
+OPENAPI_VERSION = "3.0.3"
 
 
 def init_api(app: Flask) -> None:
-    from ..extensions import csrf
-    from . import authentication, bodies, docs  # noqa: F401 (they register on bp)
-
-    app.config.update(
-        API_TITLE=app.config["APP_NAME"],
-        API_VERSION=API_VERSION,
-        OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/api",
-        OPENAPI_JSON_PATH="openapi.json",
+    # One Api per app, as flask-smorest's quickstart has it: it holds the app's document.
+    api = ProblemApi(
+        app,
+        spec_kwargs={
+            "title": app.config["APP_NAME"],
+            "version": API_VERSION,
+            "openapi_version": OPENAPI_VERSION,
+            "extra_plugins": [ProblemContentTypePlugin()],
+        },
     )
-    # Where flask-smorest's Api.init_app and register_blueprint would put themselves
-    # (read by `flask openapi` and flask-smorest's ETag code; pinned in pyproject.toml,
-    # tests/test_api.py runs both).
-    document = ApiDocument(app)
-    app.extensions["flask-smorest"] = {
-        "apis": {"": {"ext_obj": document}},
-        "blp_name_to_api": {bp.name: document},
-    }
-    app.cli.add_command(
-        LazyGroup("openapi", "flask_smorest.spec:openapi_cli", help_text="OpenAPI commands.")
-    )
-    # The API checks CSRF itself (authentication.py): not for token requests, and after
-    # authentication, so that an anonymous client is told to authenticate (401).
-    csrf.exempt(bp)
-    app.register_blueprint(bp)
-    app.register_blueprint(document_bp)
+    api.register_converter(IdConverter, id_parameter)
+    api.spec.components.security_scheme("bearerAuth", BEARER_AUTH)
+    names = set()
+    for module_name in RESOURCES:
+        blueprint = import_module(module_name, __name__).blp
+        # The API checks CSRF itself (authentication.py): not for token requests, and
+        # after authentication, so that an anonymous client is told to authenticate (401).
+        csrf.exempt(blueprint)
+        api.register_blueprint(blueprint, url_prefix=URL_PREFIX + (blueprint.url_prefix or ""))
+        names.add(blueprint.name)
+    app.extensions[RESOURCES_EXTENSION] = frozenset(names)
+    app.before_request(check_api_request)
     app.register_blueprint(docs.bp, url_prefix="/api/docs")
+
+
+def id_parameter(converter: IdConverter) -> dict[str, Any]:
+    # Path ids (routing.py) are documented as what they are: whole numbers.
+    return {"type": "integer", "minimum": 0}
+
+
+def check_api_request() -> None:
+    """Before every request: one to a resource of the API has its caller checked, then
+    its body."""
+    if is_api_request(request):
+        authenticate()
+        require_a_json_body()

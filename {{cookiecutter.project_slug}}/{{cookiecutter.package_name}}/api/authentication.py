@@ -6,8 +6,13 @@
 - Or the browser's session cookie: its changes need the page's CSRF token in the
   X-CSRFToken header (the csrf-token meta tag).
 A wrong, expired or revoked token is a 401, even for what is public: the client means to
-be someone, and should know that it is not.
+be someone, and should know that it is not. Every resource of the API is checked
+(api/__init__.py's check_api_request); a token means nothing to the app's pages.
 """
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from flask import Request, current_app, g, request
 from flask_login import current_user
@@ -17,9 +22,19 @@ from werkzeug.exceptions import Unauthorized
 from ..auth.api_tokens import user_for_token
 from ..extensions import csrf, limiter, login_manager
 from ..models import User
-from . import bp
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# In app.extensions: the names of the API's resource blueprints (api/__init__.py).
+RESOURCES_EXTENSION = "api_resources"
+# The OpenAPI document's security scheme, and what an operation that needs it says
+# (@blp.doc(security=TOKEN)).
+BEARER_AUTH = {"type": "http", "scheme": "bearer", "description": "A personal access token."}
+TOKEN = [{"bearerAuth": []}]
+
+
+def is_api_request(req: Request) -> bool:
+    """Whether `req` was routed to a resource of the API."""
+    return req.blueprint in current_app.extensions[RESOURCES_EXTENSION]
 
 
 def bearer_token(req: Request) -> str | None:
@@ -33,7 +48,7 @@ def bearer_token(req: Request) -> str | None:
 def user_from_bearer_token(req: Request) -> User | None:
     # Flask-Login asks this when the session names no user; auth/login.py's load_user
     # ignores the session of a request that carries a token.
-    token = bearer_token(req) if req.blueprint == bp.name else None
+    token = bearer_token(req) if is_api_request(req) else None
     found = user_for_token(token) if token else None
     if found is None:
         return None
@@ -46,8 +61,8 @@ def unauthorized(description: str, error: str | None = None) -> Unauthorized:
     return Unauthorized(description, www_authenticate=challenge)
 
 
-@bp.before_request
-def authenticate():
+def authenticate() -> None:
+    """Before every request to a resource of the API."""
     if "Authorization" in request.headers:
         if bearer_token(request) is None:
             raise unauthorized(
@@ -61,6 +76,19 @@ def authenticate():
     if not current_user.is_authenticated:
         raise unauthorized("Send a personal access token: Authorization: Bearer <token>.")
     csrf.protect()  # the X-CSRFToken header, from the page's csrf-token meta tag
+
+
+def authentication_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    """For an operation that needs a caller even to read: 401 for anonymous ones.
+    (Changes need one anyway: authenticate.)"""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            raise unauthorized("Send a personal access token: Authorization: Bearer <token>.")
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def rate_limit_key() -> str:

@@ -3,14 +3,12 @@
 from flask import request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from . import bp
-
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-@bp.before_request
-def require_a_json_body():
-    # After authentication (authentication.py registers first): who you are comes first.
+def require_a_json_body() -> None:
+    """Before every request to a resource of the API, after authentication: who you
+    are comes first."""
     if request.method not in BODY_METHODS:
         return
     if not request.is_json:

@@ -1,26 +1,31 @@
-"""Conditional requests on a task: an ETag on every read and write of it, 304 for a
-matching If-None-Match, and 412 for an If-Match that no longer matches, so that two
-clients editing the same task cannot overwrite each other unknowingly."""
+"""Conditional requests: an ETag on every read and write of one item, 304 for a matching
+If-None-Match, and 412 for an If-Match that no longer matches, so that two clients
+editing the same item cannot overwrite each other unknowingly.
+
+The ETag is a hash of what the client gets (the item as its schema dumps it): it
+changes exactly when the item's representation does.
+"""
 
 import hashlib
 import json
+from typing import Any
 
-from flask import request
+from flask import Response, make_response, request
 from werkzeug.exceptions import PreconditionFailed
-
-from ..models import Task
-from .schemas import TaskSchema
 
 ETAG_HEADERS = {
     "ETag": {
-        "description": "The task's version, for If-Match and If-None-Match.",
+        "description": "The item's version, for If-Match and If-None-Match.",
         "schema": {"type": "string"},
     }
 }
+# What a conditional change may answer besides its success (problems.errors).
+PRECONDITION_ERRORS = ("PRECONDITION_FAILED",)
 
 
-def task_etag(task: Task) -> str:
-    state = json.dumps(TaskSchema().dump(task), sort_keys=True)
+def etag_of(dumped: Any) -> str:
+    """The ETag of an item as its schema dumps it (a JSON-ready value)."""
+    state = json.dumps(dumped, sort_keys=True)
     return hashlib.sha256(state.encode()).hexdigest()[:32]
 
 
@@ -29,13 +34,19 @@ def etag_header(etag: str) -> dict[str, str]:
 
 
 def not_modified(etag: str) -> bool:
-    """Whether the client's copy (If-None-Match) is still the task's state."""
+    """Whether the client's copy (If-None-Match) is still the item's state."""
     return request.if_none_match.contains_weak(etag)
 
 
-def check_if_match(task: Task) -> None:
+def not_modified_response(etag: str) -> Response:
+    response: Response = make_response("", 304)
+    response.headers.update(etag_header(etag))
+    return response
+
+
+def check_if_match(etag: str) -> None:
     """No If-Match: the change applies. An If-Match: only to the version it names."""
-    if request.if_match and not request.if_match.contains(task_etag(task)):
+    if request.if_match and not request.if_match.contains(etag):
         raise PreconditionFailed(
-            "The task changed since you read it: get it again, then retry with its new ETag."
+            "It changed since you read it: get it again, then retry with its new ETag."
         )

@@ -7,10 +7,10 @@ scheduler of your platform){%- endif %}, or by hand: `flask users purge-unconfir
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from ..extensions import db
-from ..models import ApiToken, LoginSession, {% if cookiecutter.background_jobs == "celery" %}MailDelivery, {% endif %}Task, User
+from ..models import {% if cookiecutter.background_jobs == "celery" %}MailDelivery, {% endif %}User
 from ..models.types import utc_now
 
 logger = logging.getLogger(__name__)
@@ -38,10 +38,8 @@ def purge_unconfirmed(days: int, now: datetime | None = None, batch_size: int = 
         ).all()
         if not ids:
             break
-        # Explicitly, not through ON DELETE: SQLite enforces foreign keys only on request.
-        db.session.execute(update(Task).where(Task.owner_id.in_(ids)).values(owner_id=None))
-        db.session.execute(delete(ApiToken).where(ApiToken.user_id.in_(ids)))
-        db.session.execute(delete(LoginSession).where(LoginSession.user_id.in_(ids)))
+        # Their rows in other tables go by the foreign keys' ON DELETE (tasks are kept,
+        # without an owner; tokens and logins are deleted), on SQLite too (database.py).
         db.session.execute(
             delete(User).where(User.id.in_(ids), User.confirmed.is_(False)),
             execution_options={"synchronize_session": False},

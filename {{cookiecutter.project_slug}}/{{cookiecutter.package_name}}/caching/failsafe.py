@@ -5,6 +5,9 @@ guards every call, including direct `cache.get/set/delete`. An outage is logged 
 per interval instead of once per request, and after a failure the backend is left
 alone for CACHE_RETRY_INTERVAL seconds, so a dead or silent server costs at most one
 timeout per interval. A value that cannot be serialised is simply not cached.
+
+The backend's serializer is the wrapper's: Flask-Caching's CACHE_SERIALIZER reaches the
+backend through it (and warns, as for any backend without one, when there is none).
 """
 
 import logging
@@ -13,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cachelib.serializers import BaseSerializer
 from flask import Flask
 from flask_caching.backends.base import BaseCache
 from werkzeug.utils import import_string
@@ -28,6 +32,8 @@ def create_failsafe_cache(
     """Flask-Caching factory: build the configured backend, then wrap it."""
     backend_class = import_string(config["CACHE_BACKEND"])
     backend = backend_class.factory(app, config, args, options)
+    if hasattr(backend, "serializer"):
+        backend.serializer = RefusingSerializer(backend.serializer)
     return FailSafeCache(
         backend, config["CACHE_OUTAGE_LOG_INTERVAL"], config["CACHE_RETRY_INTERVAL"]
     )
@@ -39,6 +45,34 @@ def is_serialisable(value: Any) -> bool:
     except Exception:
         return False
     return True
+
+
+class UnserialisableValueError(ValueError):
+    pass
+
+
+class RefusingSerializer(BaseSerializer):
+    """A backend's serializer that refuses what it cannot serialise. cachelib's serializers
+    answer such a value with None, which SimpleCache would keep and RedisCache send, only
+    to fail at the next read, as if the server were down."""
+
+    def __init__(self, serializer: BaseSerializer) -> None:
+        self.serializer = serializer
+
+    def dumps(self, value: Any, *args: Any, **kwargs: Any) -> bytes:
+        data = self.serializer.dumps(value, *args, **kwargs)
+        if data is None:
+            raise UnserialisableValueError(f"{type(self.serializer).__name__} answered None")
+        return data
+
+    def loads(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.serializer.loads(data, *args, **kwargs)
+
+    def dump(self, value: Any, file: Any, *args: Any, **kwargs: Any) -> None:
+        self.serializer.dump(value, file, *args, **kwargs)
+
+    def load(self, file: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.serializer.load(file, *args, **kwargs)
 
 
 class FailSafeCache(BaseCache):
@@ -59,6 +93,18 @@ class FailSafeCache(BaseCache):
     def available(self) -> bool:
         return not self.outages.down
 
+    @property
+    def serializer(self) -> BaseSerializer:
+        """The backend's serializer (AttributeError when it has none, like NullCache)."""
+        serializer = self.backend.serializer
+        return serializer.serializer if isinstance(serializer, RefusingSerializer) else serializer
+
+    @serializer.setter
+    def serializer(self, serializer: BaseSerializer) -> None:
+        if not hasattr(self.backend, "serializer"):
+            raise AttributeError(f"{type(self.backend).__name__} has no serializer")
+        self.backend.serializer = RefusingSerializer(serializer)
+
     def _call(
         self,
         method: str,
@@ -72,7 +118,9 @@ class FailSafeCache(BaseCache):
         try:
             result = getattr(self.backend, method)(*args, **(kwargs or {}))
         except Exception as error:
-            if values and not all(is_serialisable(value) for value in values):
+            if isinstance(error, UnserialisableValueError) or (
+                values and not all(is_serialisable(value) for value in values)
+            ):
                 # The value's fault, not the server's: no outage to report.
                 logger.warning(
                     "Not cached: a value given to cache.%s cannot be serialised (%s: %s).",

@@ -4,7 +4,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from cachelib.serializers import BaseSerializer
 from flask import Flask
+from flask_caching.backends.base import BaseCache
 from flask_caching.backends.filesystemcache import FileSystemCache
 
 from ..env import EnvReader
@@ -26,25 +28,69 @@ def backend_settings(env: EnvReader) -> dict[str, Any]:
     }
 
 
-class ReleaseFileSystemCache(FileSystemCache):
-    """FileSystemCache whose file names include the release: a deploy starts afresh."""
+class ReleaseFileSystemCache(BaseCache):
+    """Flask-Caching's FileSystemCache behind this release's key prefix: a deploy starts
+    afresh. FileSystemCache has no prefix of its own, so the keys get it here; the
+    threshold, the expiry and the clear of the whole directory stay FileSystemCache's."""
 
-    key_prefix = ""
+    def __init__(self, files: FileSystemCache, key_prefix: str) -> None:
+        super().__init__(files.default_timeout, files.ignore_delete_many_errors)
+        self.files = files
+        self.key_prefix = key_prefix
 
     @classmethod
     def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
     ) -> "ReleaseFileSystemCache":
-        cache = super().factory(app, config, args, kwargs)
-        cache.key_prefix = release_prefix(config)
-        return cache
+        return cls(FileSystemCache.factory(app, config, args, kwargs), release_prefix(config))
 
-    # cachelib's hook for every file name (and its count file's name): pinned in
-    # pyproject.toml, checked by tests/test_filesystem_cache.py.
-    def _get_filename(self, key: str) -> str:
-        if key == self._fs_count_file:  # the file count is shared by every release
-            return super()._get_filename(key)
-        return super()._get_filename(self.key_prefix + key)
+    @property
+    def serializer(self) -> BaseSerializer:
+        return self.files.serializer
+
+    @serializer.setter
+    def serializer(self, serializer: BaseSerializer) -> None:
+        self.files.serializer = serializer
+
+    def _file_key(self, key: str) -> str:
+        return self.key_prefix + key
+
+    def _key(self, file_key: str) -> str:
+        return file_key[len(self.key_prefix) :]
+
+    def get(self, key: str) -> Any:
+        return self.files.get(self._file_key(key))
+
+    def get_many(self, *keys: str) -> list[Any]:
+        return self.files.get_many(*map(self._file_key, keys))
+
+    def has(self, key: str) -> bool:
+        return self.files.has(self._file_key(key))
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self.files.set(self._file_key(key), value, timeout)
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self.files.add(self._file_key(key), value, timeout)
+
+    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
+        values = {self._file_key(key): value for key, value in mapping.items()}
+        return [self._key(key) for key in self.files.set_many(values, timeout)]
+
+    def delete(self, key: str) -> bool:
+        return self.files.delete(self._file_key(key))
+
+    def delete_many(self, *keys: str) -> list[Any]:
+        return [self._key(key) for key in self.files.delete_many(*map(self._file_key, keys))]
+
+    def inc(self, key: str, delta: int = 1) -> int | None:
+        return self.files.inc(self._file_key(key), delta)
+
+    def dec(self, key: str, delta: int = 1) -> int | None:
+        return self.files.dec(self._file_key(key), delta)
+
+    def clear(self) -> bool:
+        return self.files.clear()
 
 
 def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -4,15 +4,21 @@ Heroku's Memcachier add-on sets MEMCACHIER_SERVERS/USERNAME/PASSWORD; those are
 used when the MEMCACHED_* variables are not set.
 """
 
+import hashlib
+import logging
+import re
 import threading
 import time
 from typing import Any
 
+from cachelib.serializers import BaseSerializer, SimpleSerializer
 from flask import Flask
-from flask_caching.backends.memcache import MemcachedCache
+from flask_caching.backends.base import BaseCache
 
 from ..env import EnvReader
 from .keys import app_namespace, release_prefix
+
+logger = logging.getLogger(__name__)
 
 BACKEND_NAME = "memcached"
 # Whether every worker process sees the same entries.
@@ -21,6 +27,12 @@ SHARED_BETWEEN_PROCESSES = True
 GENERATION_TTL_SECONDS = 5.0
 # The binary protocol's status for a failed SASL authentication.
 AUTH_FAILURE_STATUS = 0x20
+# ... and for a value over the server's item size limit (1 MB unless memcached -I).
+VALUE_TOO_LARGE_STATUS = 0x03
+# The keys memcached takes: 1 to 250 bytes, none of them a space or a control character.
+MEMCACHED_KEY = re.compile(r"[\x21-\x7e]{1,250}")
+# Memcached reads a larger expiry as a Unix time.
+RELATIVE_EXPIRY_LIMIT = 30 * 24 * 3600
 
 
 def backend_settings(env: EnvReader) -> dict[str, Any]:
@@ -54,38 +66,56 @@ def rate_limit_storage(config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     return f"memcached://{servers}", {"connect_timeout": timeout, "timeout": timeout}
 
 
-class BinaryMemcachedCache(MemcachedCache):
-    """MemcachedCache over bmemcached, with a clear() that touches only this app.
+class BinaryMemcachedCache(BaseCache):
+    """Flask-Caching's backend API over bmemcached's public client API, with a clear()
+    that touches only this app.
 
     Memcached cannot list or delete keys by prefix, so every key carries the app's
     namespace generation number; clear() increments it and the old keys of every
-    release simply expire.
+    release simply expire. Values are written by `serializer` (Flask-Caching's
+    CACHE_SERIALIZER), so a stored None is a hit like any other value.
     """
 
-    namespace = ""
-    # The bmemcached client (cachelib keeps its own reference private).
-    client: Any = None
+    def __init__(
+        self,
+        client: Any,
+        key_prefix: str = "",
+        namespace: str = "",
+        default_timeout: int = 300,
+        ignore_delete_many_errors: bool = False,
+    ) -> None:
+        super().__init__(default_timeout, ignore_delete_many_errors)
+        self.client = client  # the bmemcached client (create_client)
+        self.key_prefix = key_prefix  # this release's keys
+        self.namespace = namespace  # every release's keys (clear)
+        self.serializer: BaseSerializer = SimpleSerializer()
+        self._generation: int | None = None
+        self._generation_read_at = float("-inf")
+        self._generation_lock = threading.Lock()
 
     @classmethod
     def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
     ) -> "BinaryMemcachedCache":
         client = create_client(config)
-        kwargs.update(servers=client, key_prefix=release_prefix(config))
-        cache = cls(*args, **kwargs)
-        cache.client = client
-        cache.namespace = app_namespace(config)
-        return cache
+        return cls(client, release_prefix(config), app_namespace(config), **kwargs)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._generation: int | None = None
-        self._generation_read_at = float("-inf")
-        self._generation_lock = threading.Lock()
+    # Keys and timeouts as memcached takes them
+
+    def server_key(self, key: str) -> str:
+        """The key memcached stores for `key`: the release prefix and the namespace
+        generation in front (see clear())."""
+        return memcached_key(f"{self.key_prefix}{self._current_generation()}:{key}")
+
+    def expiry(self, timeout: int | None) -> int:
+        """Memcached's expiry: seconds from now up to 30 days (the server's own clock
+        counts them, whatever this machine's clock says), a Unix time beyond."""
+        seconds = self.default_timeout if timeout is None else int(timeout)
+        return seconds + int(time.time()) if seconds > RELATIVE_EXPIRY_LIMIT else seconds
 
     @property
     def _generation_key(self) -> str:
-        return f"{self.namespace}generation"
+        return memcached_key(f"{self.namespace}generation")
 
     def _current_generation(self) -> int:
         now = time.monotonic()
@@ -101,14 +131,76 @@ class BinaryMemcachedCache(MemcachedCache):
                 self._generation_read_at = now
             return self._generation
 
-    # cachelib's hook for every key it sends: pinned in pyproject.toml, checked by
-    # tests/test_memcached_settings.py.
-    def _normalize_key(self, key: str) -> str:
-        return f"{self.key_prefix}{self._current_generation()}:{key}"
+    # Values: written by the serializer, stored as bytes
+
+    def _dumps(self, value: Any) -> bytes:
+        return self.serializer.dumps(value)
+
+    def _loads(self, stored: Any) -> Any:
+        # Anything but bytes was not written by this class: a miss.
+        return self.serializer.loads(stored) if isinstance(stored, bytes) else None
+
+    def _store(self, command: str, key: str, value: Any, timeout: int | None) -> bool:
+        data = self._dumps(value)
+        try:
+            stored = getattr(self.client, command)(self.server_key(key), data, self.expiry(timeout))
+        except Exception as error:
+            from bmemcached.exceptions import MemcachedException
+
+            if isinstance(error, MemcachedException) and error.code == VALUE_TOO_LARGE_STATUS:
+                # Over the server's item size limit: not cached, and no outage.
+                logger.warning("Not cached: memcached refused %d bytes as too large.", len(data))
+                return False
+            raise
+        return bool(stored)
+
+    # Flask-Caching's backend API
+
+    def get(self, key: str) -> Any:
+        return self._loads(self.client.get(self.server_key(key)))
+
+    def get_many(self, *keys: str) -> list[Any]:
+        found = self.get_dict(*keys)
+        return [found[key] for key in keys]
+
+    def get_dict(self, *keys: str) -> dict[str, Any]:
+        server_keys = {key: self.server_key(key) for key in keys}
+        stored = self.client.get_multi(list(set(server_keys.values()))) if keys else {}
+        return {key: self._loads(stored.get(server_key)) for key, server_key in server_keys.items()}
 
     def has(self, key: str) -> bool:
-        # cachelib probes with `append`, which bmemcached does not have.
-        return self.client.get(self._normalize_key(key)) is not None
+        # A key holding None is there: ask for its CAS value, which only a stored key has.
+        return self.client.gets(self.server_key(key))[1] is not None
+
+    def set(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self._store("set", key, value, timeout)
+
+    def add(self, key: str, value: Any, timeout: int | None = None) -> bool:
+        return self._store("add", key, value, timeout)
+
+    def set_many(self, mapping: dict[str, Any], timeout: int | None = None) -> list[Any]:
+        server_keys = {key: self.server_key(key) for key in mapping}
+        values = {server_keys[key]: self._dumps(value) for key, value in mapping.items()}
+        failed = set(self.client.set_multi(values, self.expiry(timeout)))
+        return [key for key, server_key in server_keys.items() if server_key not in failed]
+
+    def delete(self, key: str) -> bool:
+        return bool(self.client.delete(self.server_key(key)))
+
+    def delete_many(self, *keys: str) -> list[Any]:
+        # memcached answers a delete of a missing key as done, like the other backends.
+        if keys and not self.client.delete_multi([self.server_key(key) for key in keys]):
+            if not self.ignore_delete_many_errors:
+                raise RuntimeError(f"memcached did not delete every one of {list(keys)}")
+            return [key for key in keys if not self.has(key)]
+        return list(keys)
+
+    def inc(self, key: str, delta: int = 1) -> int | None:
+        value = (self.get(key) or 0) + delta
+        return value if self.set(key, value) else None
+
+    def dec(self, key: str, delta: int = 1) -> int | None:
+        return self.inc(key, -delta)
 
     def clear(self) -> bool:
         self._current_generation()
@@ -116,6 +208,15 @@ class BinaryMemcachedCache(MemcachedCache):
         with self._generation_lock:
             self._generation = None
         return True
+
+
+def memcached_key(key: str) -> str:
+    """`key` if memcached takes it as it is (at most 250 bytes, printable ASCII without
+    spaces), else a key it takes: the SHA-256 of `key` (no collision with a key kept as
+    it is: those always hold a ':', a digest never does)."""
+    if MEMCACHED_KEY.fullmatch(key):
+        return key
+    return "#" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class AuthenticationFailedError(PermissionError):

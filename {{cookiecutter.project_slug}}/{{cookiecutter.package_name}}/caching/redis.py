@@ -2,9 +2,11 @@
 
 Shared by every worker and machine. Timeouts are explicit and short, and there are no
 client-side retries: for a cache, a miss is cheaper than waiting for a sick server.
-One server and Sentinel are Flask-Caching's own backends (RedisCache, RedisSentinelCache,
-which reads from a replica when there is one); Cluster is built here, because
+Every topology is Flask-Caching's RedisCache over a redis-py client built here: one server
+from REDIS_URL; Sentinel's master, with reads from a replica when there is one (as
+Flask-Caching's RedisSentinelCache does); Cluster connected on first use, because
 RedisClusterCache connects while it is constructed and this app must start without it.
+The cache keeps that client, which clear() uses too.
 """
 
 import threading
@@ -13,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask_caching.backends.rediscache import RedisCache, RedisSentinelCache
+from flask_caching.backends.rediscache import RedisCache
 
 from ..env import EnvReader
 from .keys import app_namespace, release_prefix
@@ -150,32 +152,86 @@ class LazyClient:
         return getattr(self.client, name)
 
 
-class AppNamespace:
-    """The release's key prefix, and a clear() that removes only this app's keys."""
+class ReadsFromReplicas:
+    """A redis-py client for RedisCache whose reads (GET, MGET, EXISTS) go to a replica
+    and everything else to the master, as Flask-Caching's RedisSentinelCache does."""
 
-    namespace = ""
+    READS = frozenset({"get", "mget", "exists"})
 
-    @property
-    def client(self) -> Any:
-        # cachelib keeps its client private: pinned in pyproject.toml, checked by
-        # tests/test_redis_settings.py.
-        return self._write_client
+    def __init__(self, master: Any, replica: Any) -> None:
+        self.master = master
+        self.replica = replica
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.replica if name in self.READS else self.master, name)
+
+
+def single_server_client(config: dict[str, Any]) -> Any:
+    from redis import from_url
+
+    # As Flask-Caching does it: the URL's database, else REDIS_DB.
+    url, options = config["CACHE_REDIS_URL"], client_options(config)
+    return from_url(url, db=config["CACHE_REDIS_DB"], **options)
+
+
+def sentinel_client(config: dict[str, Any]) -> ReadsFromReplicas:
+    """Asks the sentinels for the current master on (re)connect: fail-over is followed."""
+    from redis.sentinel import Sentinel
+
+    options = {**client_options(config), "ssl": config["CACHE_REDIS_SSL"]}
+    # The sentinels' own connections get the same timeouts, and their own password.
+    sentinel_options = {name: options[name] for name in SENTINEL_OPTIONS}
+    if config["CACHE_REDIS_SENTINEL_PASSWORD"]:
+        sentinel_options["password"] = config["CACHE_REDIS_SENTINEL_PASSWORD"]
+    sentinel = Sentinel(
+        config["CACHE_REDIS_SENTINELS"],
+        sentinel_kwargs=sentinel_options,
+        password=config["CACHE_REDIS_PASSWORD"],
+        db=config["CACHE_REDIS_DB"],
+        **options,
+    )
+    master = config["CACHE_REDIS_SENTINEL_MASTER"]
+    return ReadsFromReplicas(sentinel.master_for(master), sentinel.slave_for(master))
+
+
+def cluster_client(config: dict[str, Any]) -> LazyClient:
+    from redis.cluster import ClusterNode, RedisCluster
+
+    nodes = [ClusterNode(host, port) for host, port in config["CACHE_REDIS_CLUSTER_NODES"]]
+    return LazyClient(
+        lambda: RedisCluster(
+            startup_nodes=nodes,
+            password=config["CACHE_REDIS_PASSWORD"],
+            ssl=config["CACHE_REDIS_SSL"],
+            **client_options(config),
+        )
+    )
+
+
+class PrefixedRedisCache(RedisCache):
+    """The CACHE_BACKEND of every topology: Flask-Caching's RedisCache over a client
+    built here for the topology the settings name (RedisCache takes any redis-py
+    client), with this release's key prefix, and a clear() that removes only this
+    app's keys through the same client."""
+
+    def __init__(self, client: Any, namespace: str = "", **options: Any) -> None:
+        super().__init__(host=client, **options)
+        self.client = client
+        self.namespace = namespace
 
     @classmethod
-    def create(
+    def factory(
         cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> Any:
-        """Flask-Caching's factory with this app's prefix and connection options."""
-        options = cls.connection_options(config)
-        kwargs.update(options)
-        prefixed = {**config, "CACHE_KEY_PREFIX": release_prefix(config), "CACHE_OPTIONS": options}
-        cache = super().factory(app, prefixed, args, kwargs)
-        cache.namespace = app_namespace(config)
-        return cache
-
-    @classmethod
-    def connection_options(cls, config: dict[str, Any]) -> dict[str, Any]:
-        return client_options(config)
+    ) -> "PrefixedRedisCache":
+        if config["CACHE_REDIS_SENTINELS"]:
+            backend_class, client = cls, sentinel_client(config)
+        elif config["CACHE_REDIS_CLUSTER_NODES"]:
+            backend_class, client = PrefixedClusterCache, cluster_client(config)
+        else:
+            backend_class, client = cls, single_server_client(config)
+        return backend_class(
+            client, app_namespace(config), key_prefix=release_prefix(config), **kwargs
+        )
 
     def clear(self) -> bool:
         # SCAN instead of KEYS or FLUSHDB: other apps may share this database. Every
@@ -192,59 +248,8 @@ class AppNamespace:
         return True
 
 
-class PrefixedRedisCache(AppNamespace, RedisCache):
-    """The CACHE_BACKEND of every topology: builds the one the settings name."""
-
-    @classmethod
-    def factory(
-        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> Any:
-        if config["CACHE_REDIS_SENTINELS"]:
-            return PrefixedSentinelCache.create(app, config, args, kwargs)
-        if config["CACHE_REDIS_CLUSTER_NODES"]:
-            return PrefixedClusterCache.create(app, config, args, kwargs)
-        return cls.create(app, config, args, kwargs)
-
-
-class PrefixedSentinelCache(AppNamespace, RedisSentinelCache):
-    """Asks the sentinels for the current master on (re)connect: fail-over is followed."""
-
-    @classmethod
-    def connection_options(cls, config: dict[str, Any]) -> dict[str, Any]:
-        options = client_options(config)
-        # RedisSentinelCache hands the sentinel_* options to the sentinels' connections.
-        sentinels = {f"sentinel_{name}": options[name] for name in SENTINEL_OPTIONS}
-        return {**options, **sentinels, "ssl": config["CACHE_REDIS_SSL"]}
-
-
-class PrefixedClusterCache(AppNamespace, RedisCache):
+class PrefixedClusterCache(PrefixedRedisCache):
     """Redis Cluster, connected on first use (see LazyClient)."""
-
-    @classmethod
-    def create(
-        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> "PrefixedClusterCache":
-        from redis.cluster import ClusterNode, RedisCluster
-
-        nodes = [ClusterNode(host, port) for host, port in config["CACHE_REDIS_CLUSTER_NODES"]]
-        options = client_options(config)
-        client = LazyClient(
-            lambda: RedisCluster(
-                startup_nodes=nodes,
-                password=config["CACHE_REDIS_PASSWORD"],
-                ssl=config["CACHE_REDIS_SSL"],
-                **options,
-            )
-        )
-        cache = cls(
-            *args,
-            host=client,
-            key_prefix=release_prefix(config),
-            default_timeout=kwargs["default_timeout"],
-            ignore_delete_many_errors=kwargs["ignore_delete_many_errors"],
-        )
-        cache.namespace = app_namespace(config)
-        return cache
 
     def get_many(self, *keys: str) -> list[Any]:
         # MGET needs every key in one hash slot; the cluster client splits it per slot.

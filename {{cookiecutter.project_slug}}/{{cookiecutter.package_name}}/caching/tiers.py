@@ -12,7 +12,9 @@ Which data may live in which tier:
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from ..extensions import micro_cache
+from flask import Flask
+
+from ..extensions import cache, micro_cache
 
 T = TypeVar("T")
 NULL_BACKEND = "flask_caching.backends.NullCache"
@@ -28,6 +30,14 @@ def micro_cache_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "CACHE_THRESHOLD": 1000,
         "CACHE_NO_NULL_WARNING": True,
     }
+
+
+def init_cache_tiers(app: Flask) -> None:
+    """Both tiers on `app`: the shared cache from the app's config, the micro-cache from
+    its own (create_app() calls this; so do the tests that hold our cache to
+    Flask-Caching's contract)."""
+    cache.init_app(app)
+    micro_cache.init_app(app, config=app.config["MICRO_CACHE"])
 
 
 def two_tier(key: str, load: Callable[[], T]) -> T:
