@@ -63,17 +63,22 @@ class KeepRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def session_cookie(response):
+def session_cookie(response, before=None):
+    """The session cookie the response sets, else `before` (the one the browser keeps)."""
     # Production cookies are Secure; wrk sends them over plain HTTP on loopback anyway.
     for header in response.headers.get_all("Set-Cookie") or []:
         cookie = http.cookies.SimpleCookie(header)
         if "session" in cookie:
             return cookie["session"].value
-    raise SystemExit(f"no session cookie in the answer to {response.url}")
+    if before is None:
+        raise SystemExit(f"no session cookie in the answer to {response.url}")
+    return before
 
 
 def log_in(port):
-    """The Cookie header of a browser that logged in through the login form."""
+    """The Cookie header of a browser that logged in through the login form, then opened
+    the task list once (its CSRF token is then in the session, as in any browser's
+    cookie after the first page with a form)."""
     opener = urllib.request.build_opener(KeepRedirects)
     url = f"http://127.0.0.1:{port}/auth/login"
     with opener.open(url, timeout=30) as page:
@@ -86,5 +91,13 @@ def log_in(port):
     except urllib.error.HTTPError as answer:
         if answer.code != 302:
             raise SystemExit(f"the benchmark's login answered {answer.code}, not a redirect") from None
-        return {"Cookie": f"session={session_cookie(answer)}"}
-    raise SystemExit("the benchmark's login did not redirect: wrong e-mail or password?")
+        logged_in = session_cookie(answer)
+    else:
+        raise SystemExit("the benchmark's login did not redirect: wrong e-mail or password?")
+    tasks = urllib.request.Request(
+        f"http://127.0.0.1:{port}/tasks/", headers={"Cookie": f"session={logged_in}"}
+    )
+    with opener.open(tasks, timeout=30) as page:
+        if EMAIL not in page.read().decode():
+            raise SystemExit("the task list after the benchmark's login is not the user's")
+        return {"Cookie": f"session={session_cookie(page, before=logged_in)}"}
