@@ -118,7 +118,6 @@ def register_blueprints(app: Flask) -> None:
 def add_request_hooks(app: Flask) -> None:
     from .auth.login import limit_unconfirmed_users, template_visitor
     from .dates import local_time
-    from .layout import init_layout
     from .mail import start_mail_jobs
 
     # First of the hooks: with the database down, a visitor with a session gets its 503
@@ -127,7 +126,6 @@ def add_request_hooks(app: Flask) -> None:
     app.before_request_funcs.setdefault(None, []).insert(0, limit_unconfirmed_users)
     app.context_processor(template_visitor)
     app.add_template_filter(local_time)
-    init_layout(app)
     app.teardown_request(start_mail_jobs)
 
 
