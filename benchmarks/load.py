@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Target:
-    """One column of the comparison: a server, and the headers sent to it."""
+    """One column of the comparison: a server, the page asked for, and the headers sent."""
 
     name: str
     port: int
     headers: dict = field(default_factory=dict)
+    path: str = "/"
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,16 @@ class LoadSettings:
 
 def check_answers_200(target):
     """Fail clearly before any timing if the page is an error (wrk would just count it)."""
-    request = urllib.request.Request(f"http://127.0.0.1:{target.port}/", headers=target.headers)
+    url = f"http://127.0.0.1:{target.port}{target.path}"
+    request = urllib.request.Request(url, headers=target.headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
+            # A redirect (to the login page, say) would be followed: make sure it was not.
+            if response.url != url:
+                raise SystemExit(f"{target.name}: GET {target.path} was redirected to {response.url}")
     except OSError as error:
-        raise SystemExit(f"{target.name}: GET / failed before the load: {error}") from None
+        raise SystemExit(f"{target.name}: GET {target.path} failed before the load: {error}") from None
 
 
 def generator_name():
@@ -60,7 +65,7 @@ def wrk_command(target, settings):
     ]
     for name, value in target.headers.items():
         command += ["-H", f"{name}: {value}"]
-    return [*command, f"http://127.0.0.1:{target.port}/"]
+    return [*command, f"http://127.0.0.1:{target.port}{target.path}"]
 
 
 def wrk_rate(target, settings):
@@ -91,7 +96,7 @@ def python_client_rate(target, settings):
         connection = http.client.HTTPConnection("127.0.0.1", target.port, timeout=10)
         done = 0
         while time.perf_counter() < deadline:
-            connection.request("GET", "/", headers=target.headers)
+            connection.request("GET", target.path, headers=target.headers)
             response = connection.getresponse()
             response.read()
             if response.status != 200:

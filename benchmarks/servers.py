@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -201,8 +202,8 @@ def nginx_in_front(bake, upstream_port, workers, log_dir):
         yield None
         return
     port = free_port()
-    workdir = Path(log_dir) / "nginx"
-    workdir.mkdir()
+    # One per repeat: nginx's files of the repeat before are still there.
+    workdir = Path(tempfile.mkdtemp(prefix="nginx-", dir=log_dir))
     upstream = f"127.0.0.1:{upstream_port}"
     options = {"worker_processes": workers, "access_log": False}
     try:

@@ -206,9 +206,9 @@ def app_log_records():
 
 
 def pytest_collection_finish(session):
-    """In a run in one process, a test module with real processes to start
-    (`start_early`: test_serving.py, test_api.py) starts them now, on the other core,
-    instead of when its turn comes."""
+    """In a run in one process, a test module with real processes to start (one with a
+    `start_early` function: test_serving.py) starts them now, on the other core, instead
+    of when its turn comes."""
     if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     selected = {}

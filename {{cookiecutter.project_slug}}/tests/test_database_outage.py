@@ -3,9 +3,7 @@ negotiated 503 with the usual headers, without hanging, and the outage is logged
 per interval instead of once per request."""
 
 import logging
-{%- if cookiecutter.database == "sqlite" %}
 import sqlite3
-{%- endif %}
 import threading
 
 import pytest
@@ -20,8 +18,9 @@ from {{ cookiecutter.package_name }}.database import database_outages
 from {{ cookiecutter.package_name }}.extensions import db
 {%- endif %}
 
-from .account_helpers import add_user, log_in
+from .account_helpers import add_user, log_in, logged_in
 from .clocks import FakeClock
+from .edited_templates import after_the_tasks_link, edit_template
 {%- if cookiecutter.database != "sqlite" %}
 from .servers import SilentServer, free_port
 {%- endif %}
@@ -169,6 +168,56 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
     # Not a 400 page (which would ask the database who is logged in) for the missing token.
     response = visitor.post("/tasks/", data={"title": "x"}, headers={"Accept": "text/html"})
     assert_unavailable(response, json=False)
+
+
+# What users add to the navigation (templates/base.html): current_user, as they would.
+NAVIGATION_EDITS = [
+    "{% raw %}{% if current_user.is_authenticated %}{% endraw %}"
+    '<li class="nav-item">Hello {% raw %}{{ current_user.email }}</li>{% endif %}{% endraw %}',
+    '<li class="nav-item">Hello {% raw %}{{ current_user.email }}{% endraw %}</li>',
+]
+
+
+@pytest.fixture
+def locked_database(tmp_path):
+    """A SQLite file, and a lock on it that another connection takes and gives back:
+    while it is held, every statement waits for it, as for a server that does not
+    answer, until the busy timeout."""
+
+    class Lock:
+        url = f"sqlite:///{tmp_path}/app.sqlite"
+        holder = None
+
+        def take(self):
+            self.holder = sqlite3.connect(tmp_path / "app.sqlite", isolation_level=None)
+            self.holder.execute("BEGIN EXCLUSIVE")
+
+        def give_back(self):
+            self.holder.close()
+            self.holder = None
+
+    lock = Lock()
+    yield lock
+    if lock.holder is not None:
+        lock.give_back()
+
+
+@pytest.mark.parametrize("line", NAVIGATION_EDITS)
+def test_the_503_page_renders_whatever_the_navigation_asks(make_app, locked_database, line):
+    app = make_app(SQLALCHEMY_DATABASE_URI=locked_database.url, DATABASE_READ_TIMEOUT=0.05)
+    edit_template(app, "base.html", after_the_tasks_link(line))
+    add_user(app, "writer@example.org")
+    writer = logged_in(app, app.test_client(), "writer@example.org")
+    assert "Hello writer@example.org" in writer.get("/tasks/").get_data(as_text=True)
+    locked_database.take()
+    for path in ("/", "/tasks/", "/auth/account"):
+        response = writer.get(path, headers={"Accept": "text/html"})
+        assert_unavailable(response, json=False)
+        assert "writer@example.org" not in response.get_data(as_text=True)
+    # A visitor without a session: the pages that need the database are 503s too.
+    assert_unavailable(app.test_client().get("/tasks/"), json=False)
+    locked_database.give_back()
+    assert "Hello writer@example.org" in writer.get("/tasks/").get_data(as_text=True)
 
 
 # Pages and /status (which load balancers poll) report into the same once-per-interval log.

@@ -13,9 +13,9 @@ INSTANT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def local_time(app, value, style="datetime"):
-    """The macro of templates/_dates.html, rendered on its own."""
-    with app.test_request_context():
-        return str(app.jinja_env.get_template("_dates.html").module.local_time(value, style))
+    """The template filter, in a template of its own."""
+    template = app.jinja_env.from_string("{% raw %}{{ value|local_time(style) }}{% endraw %}")
+    return template.render(value=value, style=style)
 
 
 @pytest.mark.parametrize(

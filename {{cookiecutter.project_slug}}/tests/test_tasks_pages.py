@@ -4,6 +4,7 @@
 import re
 
 import pytest
+from wtforms.meta import DefaultMeta
 
 from {{ cookiecutter.package_name }}.extensions import db
 from {{ cookiecutter.package_name }}.models import Task
@@ -231,3 +232,84 @@ def test_renaming_from_the_page_keeps_the_cached_figures(app, people, sql_statem
     submit(owner, f"/tasks/{task_id}/edit", {"title": "Renamed"})
     assert "Renamed" in owner.get("/tasks/").get_data(as_text=True)
     assert sum("sum(case" in s.lower() for s in sql_statements) == before
+
+
+# The list's forms: plain HTML with the page's CSRF token
+
+# A form with one button and the CSRF token, whatever the order of the attributes.
+BUTTON_FORM = re.compile(
+    r'<form method="post" action="(?P<action>[^"]+)"[^>]*>\s*'
+    r'<input (?=[^>]*name="csrf_token")[^>]*value="(?P<token>[^"]*)"[^>]*>\s*'
+    r"<button[^>]*>(?P<label>[^<]+)",
+)
+
+
+def button_forms(client, path="/tasks/"):
+    """The forms of the page that act on a task (the navigation's Log out aside)."""
+    page = client.get(path).get_data(as_text=True)
+    found = [match.groupdict() for match in BUTTON_FORM.finditer(page)]
+    return [form for form in found if form["action"].startswith("/tasks/")]
+
+
+def test_each_row_button_posts_the_csrf_token_it_carries(app, people):
+    task_id = people["task_id"]
+    owner = people["owner"]
+    [done_form] = button_forms(owner, "/tasks/?status=open")
+    assert done_form["action"] == f"/tasks/{task_id}/complete?status=open"
+    assert done_form["label"] == "Mark done"
+    assert done_form["token"]
+    # What the browser sends: the form's own hidden field, nothing else.
+    response = owner.post(done_form["action"], data={"csrf_token": done_form["token"]})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/tasks/?status=open"
+    assert task_in(app, task_id).done is True
+    [reopen_form] = button_forms(owner)
+    assert reopen_form["label"] == "Reopen"
+    assert owner.post(reopen_form["action"], data={"csrf_token": "forged"}).status_code == 400
+    assert task_in(app, task_id).done is True
+
+
+def test_each_button_names_its_task_for_screen_readers(people):
+    page = people["owner"].get("/tasks/").get_data(as_text=True)
+    about = '<span class="visually-hidden"> “Mine”</span>'
+    for label in ("Mark done", "Edit", "Delete"):
+        assert f">{label}{about}</" in page
+
+
+def test_the_delete_page_posts_its_csrf_token(app, people):
+    task_id = people["task_id"]
+    owner = people["owner"]
+    [form] = button_forms(owner, f"/tasks/{task_id}/delete")
+    assert (form["action"], form["label"]) == (f"/tasks/{task_id}/delete", "Delete task")
+    assert owner.post(form["action"], data={"csrf_token": form["token"]}).status_code == 302
+    assert task_in(app, task_id) is None
+
+
+def test_a_refused_new_task_comes_back_with_its_error_and_text(people):
+    owner = people["owner"]
+    response = submit(owner, "/tasks/", {"title": "  ", "description": "Kept <b>as typed</b>"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'<input (?=[^>]*id="title")[^>]*class="form-control is-invalid"', page)
+    assert '<div class="invalid-feedback">This field is required.</div>' in page
+    assert "Kept &lt;b&gt;as typed&lt;/b&gt;</textarea>" in page
+    # The fields keep the limits of the model.
+    assert 'maxlength="200"' in page
+
+
+def test_the_list_renders_its_forms_without_wtforms_widgets(people, monkeypatch):
+    """The page users see most renders its forms as plain HTML: WTForms' widgets (a form
+    per row through the form macro) were most of its time. benchmarks/page_throughput.py
+    measures the time; this keeps the cause away."""
+    rendered = []
+    real_render_field = DefaultMeta.render_field
+
+    def counting_render_field(meta, field, render_kw):
+        rendered.append(field.name)
+        return real_render_field(meta, field, render_kw)
+
+    monkeypatch.setattr(DefaultMeta, "render_field", counting_render_field)
+    page = people["moderator"].get("/tasks/").get_data(as_text=True)
+    assert ">Mark done<" in page
+    assert 'id="title"' in page
+    assert rendered == []

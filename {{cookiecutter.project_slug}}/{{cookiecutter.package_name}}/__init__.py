@@ -102,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
 
 def add_request_hooks(app: Flask) -> None:
     from .auth.login import limit_unconfirmed_users, template_visitor
-    from .layout import init_layout
+    from .dates import local_time
     from .mail import start_mail_jobs
     from .request_input import init_request_input
 
@@ -112,7 +112,7 @@ def add_request_hooks(app: Flask) -> None:
     app.before_request(limit_unconfirmed_users)
     init_request_input(app)
     app.context_processor(template_visitor)
-    init_layout(app)
+    app.add_template_filter(local_time)
     app.teardown_request(start_mail_jobs)
 
 

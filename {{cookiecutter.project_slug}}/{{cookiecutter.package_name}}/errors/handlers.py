@@ -102,7 +102,8 @@ def handle_database_error(error: Exception):
     # One record per interval, not a traceback (and an e-mail) per request.
     database_outages().failure("Database unavailable; answering 503", error)
     discard_failed_session()
-    # Its page shows no account links: who is logged in is only known from the database.
+    # Its page is the bare document, without base.html's navigation: whatever that asks
+    # the database (who is logged in, say) would fail again, inside this handler.
     return error_response(
         ServiceUnavailable(DATABASE_UNAVAILABLE), template="errors/unavailable.html"
     )

@@ -1,4 +1,4 @@
-// Every <time data-local-time> written by templates/_dates.html, shown in the reader's
+// Every <time data-local-time> written by the local_time filter (dates.py), shown in the reader's
 // time zone and language. The UTC text the server wrote stays as the tooltip.
 (function () {
   "use strict";

@@ -12,7 +12,3 @@ class TaskForm(Form):
 
 class TaskEditForm(TaskForm):
     done = BooleanField("Done")
-
-
-class ActionForm(Form):
-    """A button that changes something: the form holds only the CSRF token."""

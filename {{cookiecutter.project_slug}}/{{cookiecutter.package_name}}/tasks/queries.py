@@ -1,7 +1,7 @@
 """Queries over tasks shared by the HTML pages and the JSON API, and the one check of
 who may change a task."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask import abort
@@ -58,3 +58,8 @@ def editable_task_or_403(task_id: int) -> Task:
     if not task.editable_by(current_user):
         abort(403, description="Only the task's owner or a moderator may change it.")
     return task
+
+
+def editable_ids(tasks: Iterable[Task]) -> set[int]:
+    """The ids of the tasks the current user may change: the list gives them buttons."""
+    return {task.id for task in tasks if task.editable_by(current_user)}

@@ -13,8 +13,8 @@ from ..forms import form_page
 from ..models import Permission, Task
 from . import bp
 from .csv_export import csv_lines
-from .forms import ActionForm, TaskEditForm, TaskForm
-from .queries import STATUSES, editable_task_or_403, task_page
+from .forms import TaskEditForm, TaskForm
+from .queries import STATUSES, editable_ids, editable_task_or_403, task_page
 from .statistics import count_tasks_owned_by, task_statistics, tasks_changed
 
 EXPORT_BATCH_SIZE = 500
@@ -50,15 +50,17 @@ def list_tasks():
 def render_tasks(form: TaskForm | None, status: int = 200):
     owned = count_tasks_owned_by(current_user.id) if current_user.is_authenticated else None
     args = list_args()
+    tasks = task_page(int(args.get("page", 1)), args.get("status"))
     page = render_template(
         "tasks/list.html",
-        page=task_page(int(args.get("page", 1)), args.get("status")),
+        page=tasks,
+        # The rows that get buttons; a reader without the form gets none.
+        editable=editable_ids(tasks.tasks) if form else set(),
         status_filter=args.get("status"),
         list_args=args,
         statistics=task_statistics(),
         owned_count=owned,
         form=form,
-        action_form=ActionForm() if form else None,
     )
     return page, status
 
@@ -125,9 +127,7 @@ def edit_task(task_id: int):
 @permission_required(Permission.WRITE)
 def confirm_delete(task_id: int):
     task = editable_task_or_403(task_id)
-    return render_template(
-        "tasks/delete.html", task=task, form=ActionForm(), list_args=list_args(), back=list_url()
-    )
+    return render_template("tasks/delete.html", task=task, list_args=list_args(), back=list_url())
 
 
 @bp.post("/<id:task_id>/delete")
