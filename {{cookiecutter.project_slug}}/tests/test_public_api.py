@@ -24,8 +24,8 @@ DOCUMENTED = {
     ("api/schemas.py", "_deserialize"),
 }
 # Private hooks kept where a library has no public way to do what the app needs, each
-# pinned in pyproject.toml and checked by its own tests. The list only shrinks: the test
-# fails for an entry that is no longer used.
+# checked by its own tests. The list only shrinks: the test fails for an entry that is
+# no longer used.
 {%- if cookiecutter.cache_backend == "memcached" %}
 KNOWN_PRIVATE_HOOKS = {
     # bmemcached reports no failed connection (tests/test_memcached_settings.py).

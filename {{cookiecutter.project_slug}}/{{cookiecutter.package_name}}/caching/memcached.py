@@ -230,8 +230,7 @@ def create_client(config: dict[str, Any]) -> "ExplicitErrorsClient":
     from bmemcached.protocol import Protocol
 
     # bmemcached has no public way to report a failed connection: these hooks into its
-    # Protocol and DistributedClient are pinned in pyproject.toml and checked by
-    # tests/test_memcached_settings.py.
+    # Protocol and DistributedClient are checked by tests/test_memcached_settings.py.
     class ReportingProtocol(Protocol):
         # Protocol is thread-local: each thread has its own connection and error slot.
         def __init__(self, **kwargs: Any) -> None:
