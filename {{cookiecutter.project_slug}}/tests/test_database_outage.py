@@ -171,8 +171,8 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
 
 # What users add to the navigation (templates/base.html): current_user, as they would.
 NAVIGATION_EDITS = [
-    "{% raw %}{% if current_user.is_authenticated %}{% endraw %}"
-    '<li class="nav-item">Hello {% raw %}{{ current_user.email }}</li>{% endif %}{% endraw %}',
+    '<li class="nav-item">'
+    '{% raw %}{{ "Hello " ~ current_user.email if current_user.is_authenticated }}{% endraw %}</li>',
     '<li class="nav-item">Hello {% raw %}{{ current_user.email }}{% endraw %}</li>',
 ]
 
