@@ -8,15 +8,14 @@ import threading
 
 import pytest
 {%- if cookiecutter.database == "sqlite" %}
-from sqlalchemy import create_engine, exc
+from sqlalchemy import create_engine, exc, func, select
 {%- else %}
-from sqlalchemy import exc
+from sqlalchemy import exc, func, select
 {%- endif %}
 
 from {{ cookiecutter.package_name }}.database import database_outages
-{%- if cookiecutter.database == "sqlite" %}
 from {{ cookiecutter.package_name }}.extensions import db
-{%- endif %}
+from {{ cookiecutter.package_name }}.models import Task
 
 from .account_helpers import add_user, log_in, logged_in
 from .clocks import FakeClock
@@ -172,8 +171,8 @@ def test_a_visitor_with_a_session_gets_a_503_page_without_the_account(
 
 # What users add to the navigation (templates/base.html): current_user, as they would.
 NAVIGATION_EDITS = [
-    "{% raw %}{% if current_user.is_authenticated %}{% endraw %}"
-    '<li class="nav-item">Hello {% raw %}{{ current_user.email }}</li>{% endif %}{% endraw %}',
+    '<li class="nav-item">'
+    '{% raw %}{{ "Hello " ~ current_user.email if current_user.is_authenticated }}{% endraw %}</li>',
     '<li class="nav-item">Hello {% raw %}{{ current_user.email }}{% endraw %}</li>',
 ]
 
@@ -218,6 +217,21 @@ def test_the_503_page_renders_whatever_the_navigation_asks(make_app, locked_data
     assert_unavailable(app.test_client().get("/tasks/"), json=False)
     locked_database.give_back()
     assert "Hello writer@example.org" in writer.get("/tasks/").get_data(as_text=True)
+
+
+def test_the_503_page_renders_whatever_a_context_processor_asks(make_app, locked_database):
+    app = make_app(SQLALCHEMY_DATABASE_URI=locked_database.url, DATABASE_READ_TIMEOUT=0.05)
+
+    @app.context_processor
+    def open_tasks():  # what an app may add: a figure for every page, from the database
+        return {"open_tasks": db.session.scalar(select(func.count()).select_from(Task))}
+
+    add_user(app, "writer@example.org")
+    writer = logged_in(app, app.test_client(), "writer@example.org")
+    assert writer.get("/tasks/").status_code == 200
+    locked_database.take()
+    for client in (writer, app.test_client()):
+        assert_unavailable(client.get("/tasks/", headers={"Accept": "text/html"}), json=False)
 
 
 # Pages and /status (which load balancers poll) report into the same once-per-interval log.

@@ -1,8 +1,9 @@
 """Error responses negotiated between JSON (API clients) and HTML (browsers)."""
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_limiter import RateLimitExceeded
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -28,13 +29,15 @@ def wants_json() -> bool:
     return accepted.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def error_response(error: HTTPException, template: str = "errors/error.html"):
+def error_response(error: HTTPException, page: Callable[[HTTPException], str] | None = None):
+    """The error as problem details or as a page: `page(error)`, by default errors/error.html."""
     code = error.code or 500
     headers = _kept_headers(error)
     if wants_json():
         headers["Content-Type"] = PROBLEM_JSON
         return problem_details(error), code, headers
-    return render_template(template, error=error), code, headers
+    html = page(error) if page else render_template("errors/error.html", error=error)
+    return html, code, headers
 
 
 def problem_details(error: HTTPException) -> dict[str, Any]:
@@ -102,8 +105,13 @@ def handle_database_error(error: Exception):
     # One record per interval, not a traceback (and an e-mail) per request.
     database_outages().failure("Database unavailable; answering 503", error)
     discard_failed_session()
-    # Its page is the bare document, without base.html's navigation: whatever that asks
-    # the database (who is logged in, say) would fail again, inside this handler.
-    return error_response(
-        ServiceUnavailable(DATABASE_UNAVAILABLE), template="errors/unavailable.html"
-    )
+    return error_response(ServiceUnavailable(DATABASE_UNAVAILABLE), page=outage_page)
+
+
+def outage_page(error: HTTPException) -> str:
+    """The page of a database outage, which must not ask the database again (it would fail
+    inside this handler, and wait for another timeout first). So it is the bare document,
+    without base.html's navigation and whatever a user put there (current_user, say), and
+    Jinja renders it without the context processors that render_template would run: one
+    of them may load the user (Flask-Login's own does), or anything else an app adds."""
+    return current_app.jinja_env.get_template("errors/unavailable.html").render(error=error)
