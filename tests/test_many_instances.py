@@ -33,8 +33,6 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 import pytest
 
@@ -49,12 +47,12 @@ from .baked import (
     run_flask,
     tail,
 )
+from .http_client import HOST, csrf_token, request
 from .services import fresh_database
 from .throwaway_servers import free_port
 
 pytestmark = pytest.mark.xdist_group("many-instances")
 
-HOST = "127.0.0.1"
 INSTANCES = 3
 ADMIN_EMAIL = "many-instances@example.org"
 # 14+ characters and on no list of common passwords.
@@ -98,52 +96,6 @@ ROW = redis_postgresql_row()
 
 
 # HTTP, one connection per request (a load balancer's view of the instances)
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-    def cookies(self):
-        """The cookies this answer sets (a value of None: deleted)."""
-        found = {}
-        for header in self.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(header)
-            for name, morsel in jar.items():
-                gone = not morsel.value or morsel["max-age"] == "0" or "1970" in morsel["expires"]
-                found[name] = None if gone else morsel.value
-        return found
-
-
-def request(port, method, path, cookies=None, form=None, source=None, timeout=10):
-    """One request on a new connection; connection errors are raised to the caller."""
-    connection = http.client.HTTPConnection(
-        HOST, port, timeout=timeout, source_address=(source, 0) if source else None
-    )
-    headers = {}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    body = None
-    if form is not None:
-        body = urlencode(form)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read().decode())
-    finally:
-        connection.close()
-
-
-def csrf_token(page):
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert found, "no csrf_token field in the page"
-    return found.group(1)
 
 
 def updated(cookies, answer):

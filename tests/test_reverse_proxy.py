@@ -23,27 +23,24 @@ Every time limit here is a failure timeout, never a measure of speed.
 import contextlib
 import http.client
 import http.server
-import re
 import secrets
 import select
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 import pytest
 
-from . import services
+from . import http_client, services
 from .baked import default_row, gunicorn_server, matrix_params, production_env, run_flask
+from .http_client import HOST, csrf_token
 from .nginx_proxy import cached_files, nginx_binary, requests_in_progress, running_nginx
 from .throwaway_servers import free_port
 
 pytestmark = pytest.mark.xdist_group("reverse-proxy")
 
 ROW = default_row()
-HOST = "127.0.0.1"
 # The cache keys pages by host: each test asks under a host name of its own (all trusted
 # by the app), so that it starts from an empty cache whatever ran before.
 ANONYMOUS_HOST = "anonymous.test"
@@ -72,48 +69,15 @@ def require_nginx():
 # HTTP, one connection per request
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
+class ProxyAnswer(http_client.Answer):
     @property
     def cache_status(self):
         return self.headers.get(CACHE_STATUS)
 
-    def cookies(self):
-        found = {}
-        for header in self.headers.get_all("Set-Cookie") or []:
-            jar = SimpleCookie()
-            jar.load(header)
-            found.update({name: morsel.value for name, morsel in jar.items()})
-        return found
 
-
-def request(port, method, path, cookies=None, form=None, headers=None, host=HOST, timeout=ANSWER_TIMEOUT):
-    connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    sent = {"Host": host, **(headers or {})}
-    if cookies:
-        sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    body = None
-    if form is not None:
-        body = urlencode(form)
-        sent["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=sent)
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read().decode())
-    finally:
-        connection.close()
-
-
-def csrf_token(page):
-    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page
-    )
-    assert found, "no csrf_token field in the page"
-    return found.group(1)
+def request(port, method, path, host=HOST, timeout=ANSWER_TIMEOUT, **options):
+    answer = http_client.request(port, method, path, host=host, timeout=timeout, **options)
+    return ProxyAnswer(answer.status, answer.headers, answer.body)
 
 
 def log_in(port, host):

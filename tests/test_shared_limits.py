@@ -15,25 +15,22 @@ proves nothing and is repeated). The tests prove that
 
 import contextlib
 import functools
-import http.client
 import itertools
 import re
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from . import services
+from . import http_client, services
 from .baked import MATRIX, default_row, gunicorn_server, matrix_params, production_env, run_flask
+from .http_client import HOST, csrf_token
 from .throwaway_servers import free_port
 
-HOST = "127.0.0.1"
 WORKERS = 4
 # Per hour: no window ends while a test counts.
 LOGIN_LIMIT = 3
@@ -96,43 +93,15 @@ class Deployment:
             time.sleep(0.05)
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: http.client.HTTPMessage
-    body: str
-
-
-def request(port, method, path, cookies=None, form=None, source=None):
-    address = (source, 0) if source else None
-    connection = http.client.HTTPConnection(HOST, port, timeout=30, source_address=address)
-    headers = {}
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    body = None
-    if form is not None:
-        body = urlencode(form)
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return Answer(response.status, response.headers, response.read().decode())
-    finally:
-        connection.close()
+# A worker may wait on another's lock: longer than a page's wait.
+request = functools.partial(http_client.request, timeout=30)
 
 
 def form_session(deployment, path, source):
     """The cookies and CSRF token of the form on `path`, as a browser gets them."""
     page = request(deployment.port, "GET", path, source=source)
     assert page.status == 200, page.body
-    cookies = {}
-    for header in page.headers.get_all("Set-Cookie") or []:
-        jar = SimpleCookie()
-        jar.load(header)
-        cookies.update({name: morsel.value for name, morsel in jar.items()})
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.body)
-    assert token, "no csrf_token field in the form"
-    return cookies, token.group(1)
+    return page.cookies(), csrf_token(page.body)
 
 
 def all_at_once(calls):
