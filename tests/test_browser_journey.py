@@ -10,20 +10,16 @@ the mail the app sends. Every page is screenshotted and checked by axe-core in b
 colour modes (tests/browser.py says where the artifacts go).
 """
 
-import contextlib
-import email
-import email.policy
 import re
-import time
 from datetime import datetime, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect, sync_playwright
 
 from .baked import default_row, gunicorn, matrix_params, production_env, run_flask, tail
 from .browser import VIEWPORTS, PageChecks, launch_chromium, new_context, require_chromium, tab_to
+from .smtp import smtp_server
 from .throwaway_servers import free_port
 
 HOST = "127.0.0.1"
@@ -34,38 +30,6 @@ USER_PASSWORD = "correct-horse-battery-staple-42"
 TASK_TITLE = "Written in Chromium"
 TASK_DESCRIPTION = "Typed into the form by a headless browser."
 RENAMED_TITLE = "Edited in Chromium"
-
-
-class Mailbox:
-    """aiosmtpd handler that keeps every envelope it receives."""
-
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-    def wait_for(self, recipient, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for envelope in list(self.envelopes):
-                if recipient in envelope.rcpt_tos:
-                    return email.message_from_bytes(envelope.original_content, policy=email.policy.default)
-            time.sleep(0.1)
-        received = [(envelope.mail_from, envelope.rcpt_tos) for envelope in self.envelopes]
-        raise AssertionError(f"no mail to {recipient} within {timeout} s (received: {received})")
-
-
-@contextlib.contextmanager
-def smtp_server():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname=HOST, port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
 
 
 def confirmation_link(message, base_url):

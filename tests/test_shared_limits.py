@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from . import http_client, services
 from .baked import MATRIX, default_row, gunicorn_server, matrix_params, production_env, run_flask
 from .http_client import HOST, csrf_token
+from .smtp import Mailbox, smtp_server
 from .throwaway_servers import free_port
 
 WORKERS = 4
@@ -50,17 +50,6 @@ def mysql_simple_row():
 
 
 ROWS = [default_row(), mysql_simple_row()]
-
-
-class Mailbox:
-    """aiosmtpd handler keeping the recipients of every message."""
-
-    def __init__(self):
-        self.recipients = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-        self.recipients.extend(envelope.rcpt_tos)
-        return "250 Message accepted for delivery"
 
 
 @dataclass
@@ -134,13 +123,8 @@ def wait_for_lines(path, pattern, count):
 
 @pytest.fixture(scope="module")
 def mailbox():
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname=HOST, port=free_port())
-    controller.start()
-    try:
-        yield mailbox, controller.port
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
